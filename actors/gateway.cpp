@@ -1,0 +1,178 @@
+#include "actors/gateway.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/agent_actor.hpp"
+#include "actors/client_actor.hpp"
+#include "actors/directory_actor.hpp"
+#include "actors/http_api.hpp"
+#include "actors/log.hpp"
+#include "actors/router_actor.hpp"
+#include "actors/storage_actor.hpp"
+#include "protocol/codec.hpp"
+#include "transport/server.hpp"
+
+namespace wingman::actors {
+
+namespace {
+
+std::string make_dirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      auto part = dir.substr(0, i);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
+        return "cannot create " + part + ": " + std::strerror(errno);
+    }
+  }
+  return {};
+}
+
+caf::actor_system_config make_caf_config(const protocol::gateway_config& c) {
+  caf::actor_system_config cfg;
+  auto threads = c.worker_threads > 0
+                   ? static_cast<size_t>(c.worker_threads)
+                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", threads);
+  // Idle workers go from spinning to a condition variable instead of 50 µs
+  // sleeps: halves lone-message latency (TOOLCHAIN.md §4), idles the CPU.
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  return cfg;
+}
+
+} // namespace
+
+struct gateway::impl {
+  explicit impl(protocol::gateway_config c)
+    : cfg(std::make_shared<const protocol::gateway_config>(std::move(c))),
+      caf_cfg(make_caf_config(*cfg)),
+      sys(caf_cfg) {
+    // Nothing else: start() does the work that can fail.
+  }
+
+  std::shared_ptr<const protocol::gateway_config> cfg;
+  caf::actor_system_config caf_cfg;
+  caf::actor_system sys;  // declared before the server: destroyed after it
+  std::shared_ptr<storage::store> store;
+  std::shared_ptr<gateway_metrics> metrics = std::make_shared<gateway_metrics>();
+  storage_actor storage;
+  directory_actor directory;
+  std::vector<agent_actor> agents;
+  router_actor router;
+  std::unique_ptr<transport::server> server;
+};
+
+gateway::gateway(protocol::gateway_config cfg)
+  : impl_(std::make_unique<impl>(std::move(cfg))) {
+  // Nothing else.
+}
+
+gateway::~gateway() {
+  stop();
+  impl_->server.reset();  // closes sockets -> client actors exit
+  for (auto& a : impl_->agents)
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+  if (impl_->router)
+    caf::anon_send_exit(impl_->router, caf::exit_reason::kill);
+  if (impl_->directory)
+    caf::anon_send_exit(impl_->directory, caf::exit_reason::kill);
+  if (impl_->storage)
+    caf::anon_send_exit(impl_->storage, caf::exit_reason::user_shutdown);
+}
+
+std::string gateway::start() {
+  auto& d = *impl_;
+  auto& c = *d.cfg;
+  d.metrics->started_at_ms = protocol::now_ms();
+  auto db_dir = c.state_dir + "/db";
+  if (auto err = make_dirs(db_dir); !err.empty())
+    return err;
+  storage::lmdb_options lo;
+  lo.dir = db_dir;
+  lo.map_size_bytes = c.storage.map_size_bytes;
+  lo.sync = c.storage.sync;
+  auto opened = storage::open_lmdb_store(lo);
+  if (!opened)
+    return opened.error().message;
+  d.store = std::shared_ptr<storage::store>(std::move(*opened));
+  d.storage = spawn_storage(d.sys, {d.store, d.metrics, true});
+  d.directory = spawn_directory(d.sys);
+  router_config rc;
+  for (auto& a : c.agents) {
+    if (auto err = unsupported_model_error(a.model); !err.empty())
+      log::actors()->warn("agent={} model={}: {}", a.id, a.model, err);
+    d.agents.push_back(spawn_agent(d.sys, a));
+    rc.agents.push_back(agent_entry{a, d.agents.back()});
+  }
+  rc.bindings = c.bindings;
+  rc.default_agent = c.default_agent;
+  rc.session_queue_depth = c.limits.session_queue_depth;
+  rc.storage = d.storage;
+  rc.directory = d.directory;
+  rc.store = d.store;
+  rc.metrics = d.metrics;
+  d.router = spawn_router(d.sys, std::move(rc));
+
+  auth_policy auth{c.auth, c.token, c.password};
+  auto cc = std::make_shared<client_config>();
+  cc->router = d.router;
+  cc->directory = d.directory;
+  cc->auth = auth;
+  cc->limiter = std::make_shared<failure_limiter>(c.limits.auth_failures_per_minute);
+  cc->metrics = d.metrics;
+
+  transport::server_options so;
+  so.host = c.host;
+  so.port = c.port;
+  so.max_frame_bytes = c.limits.max_frame_bytes;
+  so.write_queue_bytes = c.limits.write_queue_bytes;
+  so.max_http_body_bytes = c.limits.max_http_body_bytes;
+  so.ping_interval = std::chrono::seconds{c.limits.ping_interval_s};
+  so.idle_timeout = std::chrono::seconds{c.limits.idle_timeout_s};
+  so.io_threads = c.io_threads;
+  so.too_large_frame = [](size_t limit) {
+    return protocol::encode_error({}, protocol::error_code::payload_too_large,
+                                  "Frame exceeds the size limit of "
+                                    + std::to_string(limit) + " bytes",
+                                  protocol::now_ms());
+  };
+  http_api_config hc{d.cfg, auth, d.store, d.metrics, {}};
+  auto* srv_slot = &d.server;
+  hc.server_stats = [srv_slot] {
+    return *srv_slot ? (*srv_slot)->stats() : transport::server_stats{};
+  };
+  d.server = std::make_unique<transport::server>(
+    so, make_client_sinks(d.sys, cc), make_http_api(std::move(hc)));
+  if (auto err = d.server->listen(); !err.empty())
+    return err;
+  if (c.control_ui_enabled && c.control_ui_port != 0
+      && c.control_ui_port != d.server->port()) {
+    if (auto err = d.server->listen_also(c.host, c.control_ui_port); !err.empty())
+      log::actors()->warn("control UI port not bound port={} error={}",
+                          c.control_ui_port, err);
+  }
+  return {};
+}
+
+uint16_t gateway::port() const noexcept {
+  return impl_->server ? impl_->server->port() : 0;
+}
+
+void gateway::run() {
+  if (impl_->server)
+    impl_->server->run();
+}
+
+void gateway::stop() {
+  if (impl_->server)
+    impl_->server->stop();
+}
+
+} // namespace wingman::actors

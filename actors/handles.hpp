@@ -1,0 +1,50 @@
+// The typed interfaces of the gateway's long-lived actors (C8): each
+// signature list is the public contract of one actor, so the compiler rejects
+// a message its target does not accept. Factories live in `<name>_actor.hpp`.
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace wingman::actors {
+
+/// Owns the store's write side; batches writes into one transaction (group
+/// commit). `flush_atom` is its own timer-free batching trigger.
+using storage_actor =
+  caf::typed_actor<caf::replies_to<write_request>::with<write_ack>,
+                   caf::reacts_to<flush_atom>>;
+
+/// One running turn: streams model output to its session.
+using turn_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+
+/// One configured agent: runs turns with its model.
+using agent_actor =
+  caf::typed_actor<caf::replies_to<start_turn>::with<turn_actor>>;
+
+/// One live session (agentId + session key): the per-session FIFO queue.
+using session_actor =
+  caf::typed_actor<caf::reacts_to<enqueue_request>,
+                   caf::reacts_to<cancel_request>,
+                   caf::reacts_to<subscribe_request>,
+                   caf::reacts_to<turn_delta>,
+                   caf::reacts_to<turn_completed>,
+                   caf::reacts_to<turn_failed>>;
+
+/// Bindings -> agent, session registry, request registry.
+using router_actor =
+  caf::typed_actor<caf::reacts_to<route_request>,
+                   caf::reacts_to<cancel_request>,
+                   caf::reacts_to<subscribe_request>,
+                   caf::reacts_to<request_finished>>;
+
+/// The UI clients that receive `session-message` echoes.
+using directory_actor =
+  caf::typed_actor<caf::reacts_to<register_ui>, caf::reacts_to<unregister_ui>,
+                   caf::reacts_to<echo_to_ui>>;
+
+/// One WebSocket connection: auth, decoding, dispatch.
+using client_actor = caf::typed_actor<caf::reacts_to<inbound_text>>;
+
+} // namespace wingman::actors

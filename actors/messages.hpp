@@ -1,0 +1,180 @@
+// Every message type exchanged between the gateway's actors: the table of
+// contents of the system (C7). In-process only: the types carry handles to
+// connections (weak_ptr) and are declared CAF_ALLOW_UNSAFE_MESSAGE_TYPE; the
+// cluster work (DESIGN.md §9) will give the ones that cross processes an
+// `inspect` overload and a registered name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include "protocol/codec.hpp"
+#include "protocol/frames.hpp"
+#include "protocol/records.hpp"
+#include "storage/store.hpp"
+#include "transport/server.hpp"
+
+namespace wingman::actors {
+
+// -- recipients ---------------------------------------------------------------
+
+/// A connected client as the actors that write to it see it. Frames go
+/// straight to the connection (posted to its strand); `client` identifies the
+/// client actor for de-duplication and monitoring.
+struct peer {
+  caf::actor_addr client;
+  std::weak_ptr<transport::connection> conn;
+  std::string instance_id;  ///< Owner identity of its requests.
+  std::string client_type;
+
+  /// Sends `frame` if the connection is still open; returns false otherwise.
+  bool send(const transport::shared_frame& frame) const {
+    if (auto c = conn.lock()) {
+      c->send(frame);
+      return true;
+    }
+    return false;
+  }
+
+  /// True if this peer designates a client (recovered requests have none).
+  bool valid() const noexcept { return static_cast<bool>(client); }
+};
+
+// -- client -> router -> session ----------------------------------------------
+
+/// A `req:agent` frame from an authenticated client (client -> router).
+struct route_request {
+  std::string request_id;
+  protocol::agent_request req;
+  peer from;
+};
+
+/// A routed request for one session (router -> session).
+struct enqueue_request {
+  std::string request_id;
+  std::string owner;  ///< Requester identity (instanceId or connection id).
+  protocol::agent_request req;
+  peer from;
+};
+
+/// `req:agent:cancel` (client -> router -> session). The session (or the
+/// router for not_found/FORBIDDEN) writes the ack frame itself, so the ack
+/// precedes the request's terminal event on the wire.
+struct cancel_request {
+  std::string ack_id;
+  std::string request_id;
+  std::string owner;
+  peer from;
+};
+
+/// `session_subscribe` / `session_unsubscribe` (client -> router -> session).
+struct subscribe_request {
+  std::string ack_id;
+  std::string session_id;
+  std::string agent_id;  ///< Resolved by the router.
+  bool subscribe = true;
+  peer from;
+};
+
+/// A request reached its terminal event or was refused (session -> router).
+struct request_finished {
+  std::string request_id;
+  std::string owner;
+};
+
+// -- session <-> agent <-> turn -----------------------------------------------
+
+/// Ask an agent to run one turn (session -> agent); the reply is the turn.
+struct start_turn {
+  uint64_t turn_seq = 0;   ///< Session-local turn number (matches events).
+  std::string run_id;      ///< Turn id on the wire (`run_id`).
+  std::string session_key;
+  std::string content;
+  std::vector<protocol::attachment> attachments;
+  caf::actor_addr reply_to;  ///< The session; events go there.
+};
+
+/// A text delta of a running turn (turn -> session).
+struct turn_delta {
+  uint64_t turn_seq = 0;
+  std::string text;
+};
+
+/// A turn finished (turn -> session).
+struct turn_completed {
+  uint64_t turn_seq = 0;
+  std::string response;
+  protocol::usage_info usage;
+};
+
+/// A turn failed (turn or agent -> session).
+struct turn_failed {
+  uint64_t turn_seq = 0;
+  std::string message;
+  protocol::error_code code = protocol::error_code::internal;
+};
+
+// -- storage ------------------------------------------------------------------
+
+/// A batch to apply atomically (any actor -> storage).
+struct write_request {
+  storage::write_batch batch;
+};
+
+/// Outcome of a `write_request`.
+struct write_ack {
+  bool ok = false;
+  std::string error;
+};
+
+// -- client directory (Control UI echoes) -------------------------------------
+
+/// A `webui`/`desktop` client that gets `session-message` echoes.
+struct register_ui {
+  peer who;
+};
+
+/// The client stopped being a UI client (re-connect with another type).
+struct unregister_ui {
+  caf::actor_addr client;
+};
+
+/// Send `frame` to every UI client not in `exclude`.
+struct echo_to_ui {
+  transport::shared_frame frame;
+  std::vector<caf::actor_addr> exclude;
+};
+
+// -- atoms --------------------------------------------------------------------
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+/// One inbound WebSocket message (transport -> client actor).
+struct inbound_text {
+  std::string text;
+};
+
+} // namespace wingman::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::route_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::enqueue_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::cancel_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::subscribe_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::request_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::start_turn)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_delta)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_completed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_failed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::write_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::write_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::register_ui)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::unregister_ui)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::echo_to_ui)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::inbound_text)

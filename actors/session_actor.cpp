@@ -1,0 +1,494 @@
+#include "actors/session_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/log.hpp"
+#include "actors/request_queue.hpp"
+#include "protocol/codec.hpp"
+
+namespace wingman::actors {
+
+namespace {
+
+using protocol::error_code;
+
+/// Storage requests are answered after one group commit; this bound only
+/// turns a wedged store into a visible error.
+constexpr auto storage_timeout = std::chrono::seconds{30};
+
+/// What a queued request carries besides its queue bookkeeping.
+struct request_payload {
+  protocol::agent_request req;
+  peer from;  ///< Invalid for requests recovered after a restart.
+};
+
+using queue_type = request_queue<request_payload>;
+using entry = queue_type::entry;
+
+/// The request whose turn is running.
+struct running_turn {
+  entry req;
+  uint64_t turn_seq = 0;
+  std::string run_id;
+  turn_actor turn;
+  bool finishing = false;  ///< Terminal event is being persisted.
+  bool cancelled = false;  ///< Cancel arrived before the turn handle.
+};
+
+struct session_state {
+  session_config cfg;
+  protocol::session_record record;
+  queue_type queue;
+  std::optional<running_turn> running;
+  std::vector<peer> subscribers;
+  uint64_t turn_counter = 0;
+  static inline const char* name = "session";
+
+  // -- encoding ---------------------------------------------------------------
+
+  protocol::event_context ctx(const entry& e) const {
+    return {e.request_id, e.payload.from.instance_id, cfg.session_key,
+            cfg.agent_id, protocol::now_ms()};
+  }
+
+  // -- fan-out ----------------------------------------------------------------
+
+  /// Sends `frame` to the requester and every subscriber, once each.
+  void fanout(const transport::shared_frame& frame, const peer& requester) {
+    if (requester.valid())
+      requester.send(frame);
+    for (auto& s : subscribers)
+      if (!requester.valid() || s.client != requester.client)
+        s.send(frame);
+  }
+
+  void send_event(const entry& e, std::string bytes) {
+    fanout(transport::make_frame(std::move(bytes)), e.payload.from);
+  }
+
+  /// Sends only to the requester (acks, `request-queued`).
+  static void to_requester(const entry& e, std::string bytes) {
+    if (e.payload.from.valid())
+      e.payload.from.send(transport::make_frame(std::move(bytes)));
+  }
+
+  // -- records ----------------------------------------------------------------
+
+  void load_record() {
+    auto rec = cfg.store->get_session(cfg.agent_id, cfg.session_key);
+    if (rec && rec.value()) {
+      record = std::move(*rec.value());
+      return;
+    }
+    if (!rec)
+      log::actors()->error("session load failed agent={} session={} error={}",
+                           cfg.agent_id, cfg.session_key, rec.error().message);
+    record = protocol::session_record{};
+    record.agent_id = cfg.agent_id;
+    record.id = cfg.session_key;
+    record.name = cfg.session_key;
+    record.created_at = record.updated_at = protocol::now_ms();
+  }
+
+  protocol::message_record add_message(std::string role, std::string content,
+                                       std::string request_id,
+                                       std::vector<protocol::attachment> atts) {
+    protocol::message_record m;
+    m.seq = record.next_seq++;
+    m.id = cfg.agent_id + ":" + std::to_string(m.seq) + ":"
+           + std::to_string(record.created_at);
+    m.role = std::move(role);
+    m.created_at = protocol::now_ms();
+    m.request_id = std::move(request_id);
+    m.attachments = std::move(atts);
+    m.content = std::move(content);
+    record.message_count++;
+    record.updated_at = m.created_at;
+    record.last_message_preview = protocol::preview(m.content, 120);
+    return m;
+  }
+
+  storage::put_message put(protocol::message_record m) const {
+    return storage::put_message{cfg.agent_id, cfg.session_key, std::move(m)};
+  }
+
+  storage::erase_pending unqueue(uint64_t seq) const {
+    return storage::erase_pending{cfg.agent_id, cfg.session_key, seq};
+  }
+
+  void finished(const entry& e) {
+    caf::anon_send(cfg.router, request_finished{e.request_id, e.owner});
+  }
+};
+
+using session_pointer = session_actor::stateful_pointer<session_state>;
+
+// -- helpers that send (free functions keep the behavior list short) ---------
+
+/// Writes `batch`, then calls `ok()` or `fail(error)` in this actor.
+template <class Ok, class Fail>
+void write(session_pointer self, storage::write_batch batch, Ok ok, Fail fail) {
+  self
+    ->request(self->state.cfg.storage, storage_timeout,
+              write_request{std::move(batch)})
+    .then(
+      [=](write_ack& ack) mutable {
+        if (ack.ok)
+          ok();
+        else
+          fail(ack.error);
+      },
+      [=](caf::error& err) mutable { fail(self->system().render(err)); });
+}
+
+void start_next(session_pointer self);
+
+/// Ends `e` with an agent-error (the request is already out of the queue).
+void fail_entry(session_pointer self, const entry& e, std::string message,
+                error_code code) {
+  auto& st = self->state;
+  st.send_event(e, protocol::encode_agent_error(st.ctx(e), message, code));
+  st.finished(e);
+}
+
+/// Refuses a request before it is queued.
+void refuse(session_pointer self, const enqueue_request& m, std::string message,
+            error_code code) {
+  auto& st = self->state;
+  protocol::event_context c{m.request_id, m.from.instance_id, st.cfg.session_key,
+                            st.cfg.agent_id, protocol::now_ms()};
+  if (m.from.valid())
+    m.from.send(transport::make_frame(
+      protocol::encode_agent_error(c, message, code)));
+  caf::anon_send(st.cfg.router, request_finished{m.request_id, m.owner});
+}
+
+/// The user message of `seq` is durable: echo it, then start or queue it.
+void on_persisted(session_pointer self, uint64_t seq) {
+  auto& st = self->state;
+  auto* e = st.queue.find(seq);
+  if (!e)
+    return;
+  e->persisted = true;
+  if (st.cfg.metrics)
+    bump(st.cfg.metrics->requests_accepted, 1);
+  // session-message: to subscribers other than the requester, and to UI
+  // clients that are not subscribed (they discover new threads this way).
+  auto echo = transport::make_frame(
+    protocol::encode_session_message(st.ctx(*e), e->payload.req));
+  std::vector<caf::actor_addr> exclude;
+  exclude.reserve(st.subscribers.size() + 1);
+  for (auto& s : st.subscribers) {
+    exclude.push_back(s.client);
+    if (!e->payload.from.valid() || s.client != e->payload.from.client)
+      s.send(echo);
+  }
+  if (e->payload.from.valid())
+    exclude.push_back(e->payload.from.client);
+  caf::anon_send(st.cfg.directory, echo_to_ui{echo, std::move(exclude)});
+  if (e->cancelled) {
+    auto gone = *e;
+    st.queue.erase(seq);
+    write(self, {{st.unqueue(seq)}},
+          [=] { fail_entry(self, gone, "Request cancelled", error_code::cancelled); },
+          [=](const std::string&) {
+            fail_entry(self, gone, "Request cancelled", error_code::cancelled);
+          });
+    return;
+  }
+  if (!st.running && st.queue.position(seq) == 1) {
+    start_next(self);
+    return;
+  }
+  auto pos = st.queue.position(seq);
+  e->announced = true;
+  auto c = st.ctx(*e);
+  st.to_requester(*e, protocol::encode_ack_queued(e->request_id, st.cfg.session_key,
+                                                  st.cfg.agent_id, pos, c.ts));
+  st.to_requester(*e, protocol::encode_request_queued(c, pos));
+}
+
+/// Starts the head of the queue if nothing runs and it is durable.
+void start_next(session_pointer self) {
+  auto& st = self->state;
+  if (st.running || !st.queue.head_ready())
+    return;
+  running_turn rt;
+  rt.req = st.queue.pop();
+  rt.turn_seq = ++st.turn_counter;
+  rt.run_id = st.cfg.session_key + "#" + std::to_string(rt.req.seq);
+  auto& e = rt.req;
+  auto c = st.ctx(e);
+  if (e.announced)
+    st.to_requester(e, protocol::encode_ack_dequeued(
+                         e.request_id, st.cfg.session_key, st.cfg.agent_id,
+                         st.queue.size(), c.ts));
+  st.send_event(e, protocol::encode_agent_start(
+                     c, st.cfg.agent_name, protocol::preview(e.payload.req.content)));
+  start_turn req{rt.turn_seq, rt.run_id, st.cfg.session_key,
+                 e.payload.req.content, e.payload.req.attachments,
+                 caf::actor_cast<caf::actor_addr>(self)};
+  auto turn_seq = rt.turn_seq;
+  st.running = std::move(rt);
+  self->request(st.cfg.agent, storage_timeout, std::move(req))
+    .then(
+      [=](turn_actor& turn) {
+        auto& st = self->state;
+        if (!st.running || st.running->turn_seq != turn_seq || !turn)
+          return;
+        if (st.running->cancelled) {
+          self->send_exit(turn, caf::exit_reason::kill);
+          return;
+        }
+        st.running->turn = turn;
+        self->monitor(turn);
+      },
+      [=](caf::error& err) {
+        caf::anon_send(caf::actor_cast<session_actor>(self),
+                       turn_failed{turn_seq, self->system().render(err),
+                                   error_code::internal});
+      });
+}
+
+/// Persists the end of the running turn, then emits the terminal frame.
+/// `assistant` is empty for failures and cancels.
+void finish_running(session_pointer self, std::optional<std::string> assistant,
+                    std::string terminal_frame_on_ok,
+                    std::string error_message, error_code code) {
+  auto& st = self->state;
+  auto& rt = *st.running;
+  rt.finishing = true;
+  storage::write_batch batch;
+  batch.ops.push_back(st.unqueue(rt.req.seq));
+  if (assistant) {
+    batch.ops.push_back(st.put(st.add_message("assistant", std::move(*assistant),
+                                              rt.req.request_id, {})));
+    batch.ops.push_back(storage::put_session{st.record});
+  }
+  auto done = [=](std::string frame, bool completed) {
+    auto& st = self->state;
+    auto e = std::move(st.running->req);
+    st.running.reset();
+    st.send_event(e, std::move(frame));
+    st.finished(e);
+    if (st.cfg.metrics)
+      bump(completed ? st.cfg.metrics->turns_completed
+                     : st.cfg.metrics->turns_failed, 1);
+    start_next(self);
+  };
+  write(
+    self, std::move(batch),
+    [=]() mutable {
+      auto& st = self->state;
+      if (!terminal_frame_on_ok.empty())
+        done(std::move(terminal_frame_on_ok), true);
+      else
+        done(protocol::encode_agent_error(st.ctx(st.running->req),
+                                          error_message, code), false);
+    },
+    [=](const std::string& why) mutable {
+      auto& st = self->state;
+      log::actors()->error("turn end not persisted agent={} session={} "
+                           "request={} error={}", st.cfg.agent_id,
+                           st.cfg.session_key, st.running->req.request_id, why);
+      done(protocol::encode_agent_error(st.ctx(st.running->req),
+                                        "Storage failure: " + why,
+                                        error_code::storage_failure), false);
+    });
+}
+
+bool is_current(session_pointer self, uint64_t turn_seq) {
+  auto& st = self->state;
+  return st.running && st.running->turn_seq == turn_seq && !st.running->finishing;
+}
+
+// -- handlers -----------------------------------------------------------------
+
+void on_enqueue(session_pointer self, enqueue_request& m) {
+  auto& st = self->state;
+  bool busy = st.running || !st.queue.empty();
+  if (busy && !m.req.queue_if_busy)
+    return refuse(self, m, session_busy_message, error_code::session_busy);
+  if (st.queue.size() >= st.cfg.queue_depth)
+    return refuse(self, m,
+                  "Session queue is full (" + std::to_string(st.cfg.queue_depth)
+                    + " requests waiting); try again later",
+                  error_code::queue_full);
+  protocol::pending_request p;
+  p.seq = st.record.next_seq++;
+  p.agent_id = st.cfg.agent_id;
+  p.session_key = st.cfg.session_key;
+  p.request_id = m.request_id;
+  p.owner = m.owner;
+  p.accepted_at = protocol::now_ms();
+  p.request = m.req;
+  auto user = st.add_message("user", m.req.content, m.request_id,
+                             m.req.attachments);
+  storage::write_batch batch;
+  batch.ops.push_back(st.put(std::move(user)));
+  batch.ops.push_back(storage::put_pending{p});
+  batch.ops.push_back(storage::put_session{st.record});
+  auto seq = p.seq;
+  st.queue.push(seq, m.request_id, m.owner,
+                request_payload{std::move(m.req), std::move(m.from)});
+  write(self, std::move(batch), [=] { on_persisted(self, seq); },
+        [=](const std::string& why) {
+          auto& st = self->state;
+          auto* e = st.queue.find(seq);
+          if (!e)
+            return;
+          auto gone = *e;
+          st.queue.erase(seq);
+          st.load_record();  // the in-memory record counted an unsaved message
+          fail_entry(self, gone, "Storage failure: " + why,
+                     error_code::storage_failure);
+          start_next(self);
+        });
+}
+
+void on_cancel(session_pointer self, const cancel_request& c) {
+  auto& st = self->state;
+  auto ack = [&](const char* status) {
+    if (c.from.valid())
+      c.from.send(transport::make_frame(protocol::encode_ack_cancel(
+        c.ack_id, c.request_id, status, protocol::now_ms())));
+  };
+  if (st.running && st.running->req.request_id == c.request_id
+      && st.running->req.owner == c.owner) {
+    if (st.running->finishing)
+      return ack("not_found");  // lost the race with its own terminal event
+    ack("cancelled");
+    if (st.running->turn)
+      self->send_exit(st.running->turn, caf::exit_reason::kill);
+    else
+      st.running->cancelled = true;
+    return finish_running(self, std::nullopt, {}, "Request cancelled",
+                          error_code::cancelled);
+  }
+  auto* e = st.queue.find(c.request_id, c.owner);
+  if (!e)
+    return ack("not_found");
+  ack("cancelled_queued");
+  if (!e->persisted) {
+    e->cancelled = true;  // on_persisted removes it and ends it
+    return;
+  }
+  auto gone = *e;
+  st.queue.erase(gone.seq);
+  auto end = [=] {
+    fail_entry(self, gone, "Request cancelled", error_code::cancelled);
+  };
+  write(self, {{st.unqueue(gone.seq)}}, end, [=](const std::string&) { end(); });
+  start_next(self);
+}
+
+void on_subscribe(session_pointer self, subscribe_request& s) {
+  auto& st = self->state;
+  auto i = std::find_if(st.subscribers.begin(), st.subscribers.end(),
+                        [&](const peer& p) { return p.client == s.from.client; });
+  if (s.subscribe && i == st.subscribers.end()) {
+    self->monitor(s.from.client);
+    st.subscribers.push_back(s.from);
+  } else if (!s.subscribe && i != st.subscribers.end()) {
+    self->demonitor(s.from.client);
+    st.subscribers.erase(i);
+  }
+  s.from.send(transport::make_frame(protocol::encode_ack_subscription(
+    s.ack_id, s.subscribe ? "session_subscribe" : "session_unsubscribe",
+    st.cfg.session_key, st.cfg.agent_id, protocol::now_ms())));
+}
+
+void on_down(session_pointer self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  if (st.running && st.running->turn
+      && dm.source == caf::actor_cast<caf::actor_addr>(st.running->turn)) {
+    if (!st.running->finishing && dm.reason)  // died without a terminal message
+      finish_running(self, std::nullopt, {},
+                     "Turn stopped: " + self->system().render(dm.reason),
+                     error_code::internal);
+    return;
+  }
+  st.subscribers.erase(
+    std::remove_if(st.subscribers.begin(), st.subscribers.end(),
+                   [&](const peer& p) { return p.client == dm.source; }),
+    st.subscribers.end());
+}
+
+/// Loads the durable queue entries of this session (restart or respawn).
+void recover(session_pointer self) {
+  auto& st = self->state;
+  auto pending = st.cfg.store->list_pending(st.cfg.agent_id, st.cfg.session_key);
+  if (!pending) {
+    log::actors()->error("queue recovery failed agent={} session={} error={}",
+                         st.cfg.agent_id, st.cfg.session_key,
+                         pending.error().message);
+    return;
+  }
+  for (auto& p : *pending) {
+    auto& e = st.queue.push(p.seq, p.request_id, p.owner,
+                            request_payload{std::move(p.request), peer{}});
+    e.persisted = true;
+  }
+  if (!pending->empty())
+    log::actors()->info("recovered requests agent={} session={} count={}",
+                        st.cfg.agent_id, st.cfg.session_key, pending->size());
+  start_next(self);
+}
+
+session_actor::behavior_type session_behavior(session_pointer self,
+                                              session_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.load_record();
+  if (self->state.cfg.metrics)
+    bump(self->state.cfg.metrics->active_sessions, 1);
+  self->attach_functor([=] {
+    auto& st = self->state;
+    if (st.cfg.metrics)
+      bump(st.cfg.metrics->active_sessions, -1);
+    if (st.running && st.running->turn)
+      caf::anon_send_exit(st.running->turn, caf::exit_reason::kill);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  recover(self);
+  return {
+    [=](enqueue_request& m) { on_enqueue(self, m); },
+    [=](const cancel_request& c) { on_cancel(self, c); },
+    [=](subscribe_request& s) { on_subscribe(self, s); },
+    [=](turn_delta& d) {
+      auto& st = self->state;
+      if (!is_current(self, d.turn_seq))
+        return;
+      st.send_event(st.running->req,
+                    protocol::encode_agent_stream_text(
+                      st.ctx(st.running->req), st.running->run_id,
+                      st.cfg.model, d.text));
+    },
+    [=](turn_completed& d) {
+      auto& st = self->state;
+      if (!is_current(self, d.turn_seq))
+        return;
+      auto frame = protocol::encode_agent_complete(st.ctx(st.running->req),
+                                                   d.response, d.usage);
+      finish_running(self, std::move(d.response), std::move(frame), {},
+                     error_code::none);
+    },
+    [=](turn_failed& d) {
+      if (is_current(self, d.turn_seq))
+        finish_running(self, std::nullopt, {}, std::move(d.message), d.code);
+    },
+  };
+}
+
+} // namespace
+
+session_actor spawn_session(caf::local_actor* parent, session_config cfg) {
+  return parent->spawn<caf::linked>(session_behavior, std::move(cfg));
+}
+
+} // namespace wingman::actors

@@ -1,0 +1,109 @@
+// Gateway configuration (`wingman.config.json`, PRD "Configuration").
+//
+// `parse_config` turns file text into a `gateway_config`, expanding `~` and
+// relative paths; a known key with a wrong type or value is an error naming
+// the file, the key path and the expected form. Unknown keys are reported in
+// `warnings` (kept by rewriters, ignored at runtime). Pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/expected.hpp"
+#include "protocol/routing.hpp"
+
+namespace wingman::protocol {
+
+/// Built-in `echo` model settings (`agents.list[].echo`).
+struct echo_options {
+  int64_t delay_ms = 0;  ///< Total turn time, spread evenly over the chunks.
+  int chunks = 4;        ///< Number of `on_chat_model_stream` chunks (1..1000).
+};
+
+/// One entry of `agents.list`.
+struct agent_config {
+  std::string id;
+  std::string name;        ///< Display name; defaults to `id`.
+  bool is_default = false; ///< `default: true`.
+  std::string workspace;   ///< Expanded path; defaults to `<stateDir>/outputs/<id>`.
+  std::string agent_dir;   ///< Expanded path; defaults to `<stateDir>/agents/<id>`.
+  std::string model = "echo";  ///< `provider:model` or `echo`.
+  std::string prompt;      ///< System prompt.
+  std::vector<std::string> tools;
+  echo_options echo;
+};
+
+/// `gateway.auth.mode`.
+enum class auth_mode : uint8_t { none, token, password };
+
+/// Every limit with its default (`gateway.limits.*`, an extension).
+struct limits_config {
+  size_t max_frame_bytes = 1u << 20;        ///< maxFrameBytes: inbound WS message.
+  size_t write_queue_bytes = 16u << 20;     ///< writeQueueBytes: per connection.
+  size_t session_queue_depth = 100;         ///< sessionQueueDepth: queued per session.
+  int ping_interval_s = 30;                 ///< pingIntervalSeconds.
+  int idle_timeout_s = 60;                  ///< idleTimeoutSeconds.
+  size_t max_http_body_bytes = 1u << 20;    ///< maxHttpBodyBytes.
+  int auth_failures_per_minute = 10;        ///< authFailuresPerMinute, per address.
+  int64_t drain_timeout_ms = 5000;          ///< drainTimeoutMs: shutdown wait for running turns.
+};
+
+/// `gateway.storage.*` (an extension).
+struct storage_config {
+  uint64_t map_size_bytes = 1ull << 32;  ///< mapSizeMb; LMDB map size (sparse file).
+  bool sync = true;                      ///< sync: fsync each group commit.
+};
+
+/// The whole configuration.
+struct gateway_config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 18789;
+  std::string state_dir;            ///< Expanded; default `~/.wingman`.
+  std::vector<std::string> fs_roots;
+  auth_mode auth = auth_mode::none;
+  std::string token;                ///< `gateway.auth.token`.
+  std::string password;             ///< `gateway.auth.password`.
+  bool control_ui_enabled = true;
+  uint16_t control_ui_port = 18790;
+  int io_threads = 1;               ///< gateway.ioThreads.
+  int worker_threads = 0;           ///< gateway.workerThreads; 0 = number of cores.
+  limits_config limits;
+  storage_config storage;
+  std::vector<agent_config> agents;
+  std::vector<binding> bindings;
+  std::string default_agent;        ///< Resolved: defaultAgent, else default:true, else first.
+  std::string source;               ///< File it came from; empty for the embedded default.
+  std::vector<std::string> warnings;///< E.g. "unknown key gateway.mcpProxy (ignored)".
+};
+
+/// Where `~` and relative paths point.
+struct path_context {
+  std::string home;        ///< $HOME.
+  std::string config_dir;  ///< Folder holding the config file (or cwd).
+};
+
+/// Expands a leading `~` against `home` and a relative path against
+/// `config_dir`; absolute paths are returned unchanged.
+std::string expand_path(std::string_view path, const path_context& ctx);
+
+/// The embedded default: one `main` agent on `echo`, state in `~/.wingman`,
+/// loopback bind, auth `none`.
+gateway_config default_config(const path_context& ctx);
+
+/// Parses config text. Errors read
+/// `<file>: <key.path>: <what is wrong> (expected <form>)`.
+/// Validates: agent ids (unique, `validate_agent_id`), bindings name existing
+/// agents and set `match.channel`, `defaultAgent` exists, ports in range,
+/// auth mode known, `token` mode has a token (or `WINGMAN_GATEWAY_TOKEN` is
+/// given in `env_token`), `none` only on a loopback host, limits positive.
+expected<gateway_config> parse_config(std::string_view text,
+                                      std::string_view file_name,
+                                      const path_context& ctx,
+                                      std::string_view env_token = {});
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host) noexcept;
+
+} // namespace wingman::protocol

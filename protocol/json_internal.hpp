@@ -1,0 +1,79 @@
+// Private helpers shared by the `*_json.cpp` codecs: RapidJSON aliases and
+// the attachment/routing sub-codecs used by both wire frames and records.
+//
+// Not part of the library's interface: include it only from protocol/*.cpp
+// (C14: RapidJSON stays inside the codec sources).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "protocol/frames.hpp"
+
+namespace wingman::protocol::detail {
+
+/// The one writer type every encoder uses.
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Parse flags of every decoder: strict JSON (no comments, trailing commas
+/// or NaN), iterative so deep nesting cannot exhaust the stack, and
+/// rejecting strings that are not UTF-8.
+inline constexpr unsigned parse_flags = rapidjson::kParseDefaultFlags
+                                        | rapidjson::kParseIterativeFlag
+                                        | rapidjson::kParseValidateEncodingFlag;
+
+/// Writes `s` as a JSON string (any bytes, including NUL, are kept).
+inline void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// Writes `"key": s`.
+inline void write_field(json_writer& w, const char* key, std::string_view s) {
+  w.Key(key);
+  write_string(w, s);
+}
+
+/// Writes `"key": s` unless `s` is empty.
+inline void write_nonempty(json_writer& w, const char* key,
+                           std::string_view s) {
+  if (!s.empty())
+    write_field(w, key, s);
+}
+
+/// Views a JSON string value (embedded NULs included).
+/// Requires: `v.IsString()`.
+inline std::string_view view_of(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+/// Writes one attachment object; empty members are omitted.
+void write_attachment(json_writer& w, const attachment& a);
+
+/// Writes an array of attachment objects.
+void write_attachments(json_writer& w, const std::vector<attachment>& list);
+
+/// Writes a routing object; empty members are omitted.
+void write_routing(json_writer& w, const routing_info& r);
+
+/// Reads member `key` of object `obj` into `out` when it is a string; leaves
+/// `out` empty when it is absent or null. Returns an error message naming
+/// `<path>.<key>` when it has another type, else an empty string.
+std::string read_string(const rapidjson::Value& obj, const char* key,
+                        std::string_view path, std::string& out);
+
+/// Reads an `attachments` array (`v`, named `path`) into `out`. Returns an
+/// error message naming the offending field, or an empty string.
+std::string read_attachments(const rapidjson::Value& v, std::string_view path,
+                             std::vector<attachment>& out);
+
+/// Reads a `routing` object (`v`, named `path`) into `out`. Returns an error
+/// message naming the offending field, or an empty string.
+std::string read_routing(const rapidjson::Value& v, std::string_view path,
+                         routing_info& out);
+
+} // namespace wingman::protocol::detail

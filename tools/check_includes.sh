@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Dependency rule (C1): protocol/, storage/, transport/ and providers/ never
+# include CAF; Beast stays in transport/; RapidJSON only in protocol/*.cpp
+# and private protocol/*_internal.hpp headers (and tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+check() {  # pattern, description, paths...
+  local pattern="$1" what="$2"; shift 2
+  local hits
+  hits=$(grep -rnE "$pattern" "$@" 2>/dev/null || true)
+  if [ -n "$hits" ]; then
+    echo "forbidden include ($what):"; echo "$hits"; fail=1
+  fi
+}
+check '#include\s*[<"]caf/' "CAF outside actors/ and tools/" protocol storage transport providers
+check '#include\s*[<"]boost/(beast|asio)' "Beast/Asio outside transport/" protocol storage actors providers tools
+public_headers=$(ls protocol/*.hpp | grep -v '_internal\.hpp$')
+# shellcheck disable=SC2086
+check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ sources" storage transport actors providers tools $public_headers
+if [ $fail -ne 0 ]; then exit 1; fi
+echo "check_includes: ok"

@@ -1,0 +1,120 @@
+#include "tools/wingman/config_loader.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace wingman::tools {
+
+namespace {
+
+bool file_exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string cwd() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof(buf)) ? std::string{buf} : std::string{"."};
+}
+
+protocol::error config_error(std::string msg) {
+  return {protocol::error_code::config_invalid, std::move(msg)};
+}
+
+} // namespace
+
+std::string home_dir() {
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return h;
+  if (auto* pw = ::getpwuid(::getuid()); pw && pw->pw_dir)
+    return pw->pw_dir;
+  return "/";
+}
+
+protocol::expected<protocol::gateway_config>
+load_config(const config_overrides& o) {
+  std::string path = o.config_path;
+  if (path.empty()) {
+    for (auto candidate : {cwd() + "/.wingman/wingman.config.json",
+                           home_dir() + "/.wingman/wingman.config.json"})
+      if (file_exists(candidate)) {
+        path = candidate;
+        break;
+      }
+  }
+  const char* env = std::getenv("WINGMAN_GATEWAY_TOKEN");
+  std::string env_token = env ? env : "";
+  if (!o.token.empty())
+    env_token = o.token;  // --token wins over file and environment
+  protocol::path_context ctx{home_dir(), cwd()};
+  protocol::gateway_config cfg;
+  if (path.empty()) {
+    cfg = protocol::default_config(ctx);
+    if (!env_token.empty()) {
+      cfg.token = env_token;
+      cfg.auth = protocol::auth_mode::token;
+    }
+  } else {
+    std::ifstream in{path};
+    if (!in)
+      return config_error(path + ": cannot read the config file");
+    std::stringstream text;
+    text << in.rdbuf();
+    ctx.config_dir = dir_of(path);
+    auto parsed = protocol::parse_config(text.str(), path, ctx, env_token);
+    if (!parsed)
+      return parsed.error();
+    cfg = std::move(*parsed);
+    cfg.source = path;
+  }
+  // Command-line overrides, validated like file values.
+  if (!o.host.empty())
+    cfg.host = o.host;
+  if (o.port) {
+    if (*o.port < 0 || *o.port > 65535)
+      return config_error("--port: expected an integer from 0 to 65535");
+    cfg.port = static_cast<uint16_t>(*o.port);
+  }
+  if (!o.state_dir.empty())
+    cfg.state_dir = protocol::expand_path(o.state_dir, {home_dir(), cwd()});
+  if (!o.password.empty())
+    cfg.password = o.password;
+  if (!o.auth_mode.empty()) {
+    if (o.auth_mode == "none")
+      cfg.auth = protocol::auth_mode::none;
+    else if (o.auth_mode == "token")
+      cfg.auth = protocol::auth_mode::token;
+    else if (o.auth_mode == "password")
+      cfg.auth = protocol::auth_mode::password;
+    else
+      return config_error("--auth-mode: expected token, password or none, got \""
+                          + o.auth_mode + "\"");
+  } else if (!o.token.empty() && cfg.auth == protocol::auth_mode::none) {
+    cfg.auth = protocol::auth_mode::token;
+  } else if (!o.password.empty() && cfg.auth == protocol::auth_mode::none) {
+    cfg.auth = protocol::auth_mode::password;
+  }
+  if (cfg.auth == protocol::auth_mode::token && cfg.token.empty())
+    return config_error("auth mode token needs a token (--token, "
+                        "gateway.auth.token or WINGMAN_GATEWAY_TOKEN)");
+  if (cfg.auth == protocol::auth_mode::password && cfg.password.empty())
+    return config_error("auth mode password needs a password (--password or "
+                        "gateway.auth.password)");
+  if (cfg.auth == protocol::auth_mode::none
+      && !protocol::is_loopback_host(cfg.host))
+    return config_error("auth mode none is only allowed on a loopback host (got "
+                        + cfg.host + "); set --auth-mode token --token ...");
+  return cfg;
+}
+
+} // namespace wingman::tools
