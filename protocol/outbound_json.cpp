@@ -1,0 +1,325 @@
+#include "protocol/codec.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "protocol/json_internal.hpp"
+
+namespace wingman::protocol {
+
+namespace {
+
+using detail::json_writer;
+using detail::write_field;
+using detail::write_nonempty;
+using detail::write_string;
+
+/// One frame being written: owns the buffer and the writer.
+struct frame_writer {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+
+  /// Opens the frame: `{"type":type` plus `"id":id` unless `id` is empty.
+  frame_writer(const char* type, std::string_view id) {
+    w.StartObject();
+    write_field(w, "type", type);
+    write_nonempty(w, "id", id);
+  }
+
+  /// Closes the frame with `"timestamp":ts` and returns its text.
+  std::string finish(int64_t ts) {
+    w.Key("timestamp");
+    w.Int64(ts);
+    w.EndObject();
+    return std::string{buf.GetString(), buf.GetSize()};
+  }
+};
+
+/// An `event:agent` frame with its payload object open.
+struct event_writer : frame_writer {
+  /// Writes the envelope and `payload.type`.
+  event_writer(const event_context& ctx, const char* payload_type)
+    : frame_writer("event:agent", ctx.request_id) {
+    write_nonempty(w, "clientId", ctx.client_id);
+    w.Key("payload");
+    w.StartObject();
+    write_field(w, "type", payload_type);
+  }
+};
+
+/// Closes the payload (adding sessionId and agentId) and the frame.
+std::string close_event(frame_writer& f, const event_context& ctx) {
+  write_field(f.w, "sessionId", ctx.session_id);
+  write_field(f.w, "agentId", ctx.agent_id);
+  f.w.EndObject();
+  return f.finish(ctx.ts);
+}
+
+/// An `ack` frame for `req:agent` with its payload object open.
+struct agent_ack_writer : frame_writer {
+  agent_ack_writer(std::string_view request_id, const char* status,
+                   std::string_view session_id, std::string_view agent_id)
+    : frame_writer("ack", request_id) {
+    w.Key("payload");
+    w.StartObject();
+    write_field(w, "action", "req:agent");
+    write_field(w, "status", status);
+    write_field(w, "requestId", request_id);
+    write_field(w, "sessionId", session_id);
+    write_field(w, "agentId", agent_id);
+  }
+};
+
+} // namespace
+
+// -- shared sub-encoders (json_internal.hpp) ---------------------------------
+
+namespace detail {
+
+void write_attachment(json_writer& w, const attachment& a) {
+  w.StartObject();
+  write_nonempty(w, "kind", a.kind);
+  write_nonempty(w, "name", a.name);
+  write_nonempty(w, "mimeType", a.mime_type);
+  write_nonempty(w, "textContent", a.text_content);
+  write_nonempty(w, "dataUrl", a.data_url);
+  w.EndObject();
+}
+
+void write_attachments(json_writer& w, const std::vector<attachment>& list) {
+  w.StartArray();
+  for (const auto& a : list)
+    write_attachment(w, a);
+  w.EndArray();
+}
+
+void write_routing(json_writer& w, const routing_info& r) {
+  w.StartObject();
+  write_nonempty(w, "channel", r.channel);
+  write_nonempty(w, "accountId", r.account_id);
+  write_nonempty(w, "guildId", r.guild_id);
+  write_nonempty(w, "teamId", r.team_id);
+  if (r.peer) {
+    w.Key("peer");
+    w.StartObject();
+    write_nonempty(w, "kind", r.peer->kind);
+    write_nonempty(w, "id", r.peer->id);
+    w.EndObject();
+  }
+  write_nonempty(w, "threadId", r.thread_id);
+  w.EndObject();
+}
+
+} // namespace detail
+
+// -- envelope-level frames ----------------------------------------------------
+
+std::string encode_res(std::string_view id, bool ok, std::string_view payload,
+                       int64_t ts) {
+  frame_writer f{"res", id};
+  f.w.Key("ok");
+  f.w.Bool(ok);
+  write_field(f.w, "payload", payload);
+  return f.finish(ts);
+}
+
+std::string encode_error(std::string_view id, error_code code,
+                         std::string_view message, int64_t ts,
+                         int64_t retry_after_ms) {
+  frame_writer f{"error", id};
+  f.w.Key("payload");
+  f.w.StartObject();
+  write_field(f.w, "code", wire_name(code));
+  write_field(f.w, "message", message);
+  if (retry_after_ms >= 0) {
+    f.w.Key("retryAfterMs");
+    f.w.Int64(retry_after_ms);
+  }
+  f.w.EndObject();
+  return f.finish(ts);
+}
+
+std::string encode_pong(std::string_view id, int64_t ts) {
+  frame_writer f{"pong", id};
+  return f.finish(ts);
+}
+
+std::string encode_ack_queued(std::string_view request_id,
+                              std::string_view session_id,
+                              std::string_view agent_id, size_t position,
+                              int64_t ts) {
+  agent_ack_writer f{request_id, "queued", session_id, agent_id};
+  f.w.Key("position");
+  f.w.Uint64(position);
+  f.w.EndObject();
+  return f.finish(ts);
+}
+
+std::string encode_ack_dequeued(std::string_view request_id,
+                                std::string_view session_id,
+                                std::string_view agent_id, size_t remaining,
+                                int64_t ts) {
+  agent_ack_writer f{request_id, "dequeued", session_id, agent_id};
+  f.w.Key("remaining");
+  f.w.Uint64(remaining);
+  f.w.EndObject();
+  return f.finish(ts);
+}
+
+std::string encode_ack_cancel(std::string_view id, std::string_view request_id,
+                              std::string_view status, int64_t ts) {
+  frame_writer f{"ack", id};
+  f.w.Key("payload");
+  f.w.StartObject();
+  write_field(f.w, "action", "req:agent:cancel");
+  write_field(f.w, "requestId", request_id);
+  write_field(f.w, "status", status);
+  f.w.EndObject();
+  return f.finish(ts);
+}
+
+std::string encode_ack_subscription(std::string_view id,
+                                    std::string_view action,
+                                    std::string_view session_id,
+                                    std::string_view agent_id, int64_t ts) {
+  frame_writer f{"ack", id};
+  f.w.Key("payload");
+  f.w.StartObject();
+  write_field(f.w, "action", action);
+  write_field(f.w, "sessionId", session_id);
+  write_nonempty(f.w, "agentId", agent_id);
+  f.w.EndObject();
+  return f.finish(ts);
+}
+
+// -- event:agent --------------------------------------------------------------
+
+std::string encode_agent_start(const event_context& ctx,
+                               std::string_view agent_name,
+                               std::string_view prompt_preview) {
+  event_writer f{ctx, "agent-start"};
+  write_field(f.w, "agent", agent_name);
+  write_field(f.w, "prompt", prompt_preview);
+  write_field(f.w, "timestamp", iso8601(ctx.ts));
+  return close_event(f, ctx);
+}
+
+std::string encode_agent_stream_text(const event_context& ctx,
+                                     std::string_view run_id,
+                                     std::string_view model,
+                                     std::string_view delta) {
+  event_writer f{ctx, "agent-stream"};
+  auto& w = f.w;
+  w.Key("chunk");
+  w.StartObject();
+  write_field(w, "event", "on_chat_model_stream");
+  write_field(w, "run_id", run_id);
+  write_field(w, "name", model);
+  w.Key("metadata");
+  w.StartObject();
+  write_field(w, "langgraph_node", "model_request");
+  write_field(w, "thread_id", ctx.session_id);
+  w.EndObject();
+  w.Key("data");
+  w.StartObject();
+  w.Key("chunk");
+  w.StartObject();
+  write_field(w, "content", delta);
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return close_event(f, ctx);
+}
+
+std::string encode_agent_complete(const event_context& ctx,
+                                  std::string_view response,
+                                  const usage_info& usage) {
+  event_writer f{ctx, "agent-complete"};
+  auto& w = f.w;
+  w.Key("result");
+  w.StartObject();
+  write_field(w, "response", response);
+  w.Key("streaming");
+  w.Bool(true);
+  w.Key("usage");
+  w.StartObject();
+  w.Key("input_tokens");
+  w.Int64(usage.input_tokens);
+  w.Key("output_tokens");
+  w.Int64(usage.output_tokens);
+  w.Key("total_tokens");
+  w.Int64(usage.total_tokens);
+  w.EndObject();
+  w.EndObject();
+  return close_event(f, ctx);
+}
+
+std::string encode_agent_error(const event_context& ctx,
+                               std::string_view message, error_code code) {
+  event_writer f{ctx, "agent-error"};
+  write_field(f.w, "error", message);
+  if (code != error_code::none)
+    write_field(f.w, "code", wire_name(code));
+  return close_event(f, ctx);
+}
+
+std::string encode_request_queued(const event_context& ctx, size_t position) {
+  event_writer f{ctx, "request-queued"};
+  f.w.Key("position");
+  f.w.Uint64(position);
+  return close_event(f, ctx);
+}
+
+std::string encode_session_message(const event_context& ctx,
+                                   const agent_request& req) {
+  event_writer f{ctx, "session-message"};
+  write_field(f.w, "role", "user");
+  write_field(f.w, "content", req.content);
+  f.w.Key("attachments");
+  detail::write_attachments(f.w, req.attachments);
+  if (req.routing) {
+    f.w.Key("routing");
+    detail::write_routing(f.w, *req.routing);
+  }
+  return close_event(f, ctx);
+}
+
+// -- time ---------------------------------------------------------------------
+
+int64_t now_ms() noexcept {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string iso8601(int64_t ms) {
+  // Floor division, so times before the epoch format correctly too.
+  int64_t days = ms / 86'400'000;
+  int64_t rem = ms % 86'400'000;
+  if (rem < 0) {
+    rem += 86'400'000;
+    --days;
+  }
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  int64_t z = days + 719'468;
+  int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  int64_t doe = z - era * 146'097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char out[64];
+  std::snprintf(out, sizeof(out),
+                "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day),
+                static_cast<long long>(rem / 3'600'000),
+                static_cast<long long>(rem / 60'000 % 60),
+                static_cast<long long>(rem / 1000 % 60),
+                static_cast<long long>(rem % 1000));
+  return out;
+}
+
+} // namespace wingman::protocol
