@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "support/actor_fixture.hpp"
 
 using namespace wingman;
