@@ -224,10 +224,14 @@ struct actor_fixture {
   /// Processes every pending message (no time passes).
   void run() { sched.run(); }
 
-  /// Lets `ms` of simulated time pass, firing due timers, then runs.
+  /// Lets `ms` of simulated time pass in 10 ms steps, running to quiescence
+  /// after each, so chains of timers (a timer whose handler arms the next)
+  /// play out as they would in real time.
   void advance(int64_t ms) {
-    sched.advance_time(std::chrono::milliseconds{ms});
-    run();
+    for (int64_t t = 0; t < ms; t += 10) {
+      sched.advance_time(std::chrono::milliseconds{10});
+      run();
+    }
   }
 
   fake_connection& conn(size_t i) { return *conns[i]; }
