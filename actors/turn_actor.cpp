@@ -38,6 +38,10 @@ turn_actor::behavior_type echo_turn(turn_pointer self, start_turn req,
   st.plan = providers::plan_echo(req.content, req.attachments.size(), opts);
   st.turn_seq = req.turn_seq;
   st.session = caf::actor_cast<session_actor>(req.reply_to);
+  // A turn never outlives its session (shutdown, crash, or a cancel that
+  // raced the agent's reply carrying this turn's handle).
+  self->monitor(st.session);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
   if (st.plan.interval.count() == 0) {
     // No delay: the whole stream in one go, no timer round trips.
     while (emit_next(self)) {

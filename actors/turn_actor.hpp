@@ -1,7 +1,8 @@
 // One running turn: executes a model's stream plan and reports to its
 // session (`turn_delta`* then `turn_completed`). Today the plan comes from the
 // built-in echo model, timed with CAF timers (deterministic under the test
-// coordinator). Cancelling a turn = killing its actor; the session ignores
+// coordinator). A turn stops when its session goes down. Cancelling a turn =
+// killing its actor; the session ignores
 // anything that arrives from a turn it no longer runs.
 #pragma once
 

@@ -310,8 +310,7 @@ TEST_CASE("a client disconnect cancels nothing") {
   caf::anon_send_exit(f.clients[a], caf::exit_reason::user_shutdown);
   f.conns[a].reset();  // the socket is gone
   f.run();
-  f.advance(400);
-  f.advance(400);
+  f.advance(1000);  // both turns (400 ms each) play out
   auto seen = f.conn(watcher).events("r2");
   CHECK(seen.back() == "agent-complete");
   CHECK(history(f, "main", "agent:main:main").size() == 4);
