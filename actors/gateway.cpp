@@ -119,6 +119,20 @@ std::string gateway::start() {
   rc.store = d.store;
   rc.metrics = d.metrics;
   d.router = spawn_router(d.sys, std::move(rc));
+  // Recovery (spawning the sessions of durable queue entries) completes
+  // before the port opens: a healthy gateway has resumed its queues.
+  {
+    caf::scoped_actor self{d.sys};
+    std::string err;
+    self->request(d.router, std::chrono::seconds{60}, ready_atom::value)
+      .receive([&](uint64_t n) {
+                 if (n > 0)
+                   log::actors()->info("resuming requests={}", n);
+               },
+               [&](caf::error& e) { err = "recovery: " + d.sys.render(e); });
+    if (!err.empty())
+      return err;
+  }
 
   auth_policy auth{c.auth, c.token, c.password};
   auto cc = std::make_shared<client_config>();

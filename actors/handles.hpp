@@ -37,7 +37,8 @@ using router_actor =
   caf::typed_actor<caf::reacts_to<route_request>,
                    caf::reacts_to<cancel_request>,
                    caf::reacts_to<subscribe_request>,
-                   caf::reacts_to<request_finished>>;
+                   caf::reacts_to<request_finished>,
+                   caf::replies_to<ready_atom>::with<uint64_t>>;
 
 /// The UI clients that receive `session-message` echoes.
 using directory_actor =

@@ -140,6 +140,7 @@ class api final : public transport::http_handler {
                     + ",\"authenticatedClients\":" + num(m.authenticated.load())
                     + ",\"activeSessions\":" + num(m.active_sessions.load())
                     + ",\"requestsAccepted\":" + num(m.requests_accepted.load())
+                    + ",\"requestsRecovered\":" + num(m.requests_recovered.load())
                     + ",\"turnsCompleted\":" + num(m.turns_completed.load())
                     + ",\"turnsFailed\":" + num(m.turns_failed.load())
                     + ",\"framesIn\":" + num(s.frames_in)

@@ -155,6 +155,9 @@ struct echo_to_ui {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// Asks the router whether start-up recovery is done; the reply is the
+/// number of durable requests it found.
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 /// One inbound WebSocket message (transport -> client actor).
 struct inbound_text {

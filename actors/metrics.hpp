@@ -14,6 +14,7 @@ struct gateway_metrics {
   int64_t started_at_ms = 0;                   ///< Set once before start.
   std::atomic<uint64_t> messages_processed{0}; ///< Inbound frames decoded.
   std::atomic<uint64_t> requests_accepted{0};  ///< Requests durably queued.
+  std::atomic<uint64_t> requests_recovered{0}; ///< Found in the queue at start.
   std::atomic<uint64_t> turns_completed{0};
   std::atomic<uint64_t> turns_failed{0};
   std::atomic<int64_t> active_sessions{0};     ///< Live session actors.

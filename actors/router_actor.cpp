@@ -35,6 +35,7 @@ struct router_state {
   std::map<caf::actor_addr, session_id> session_of;     // for exits
   std::unordered_multimap<std::string, request_owner> requests;
   std::map<session_id, std::vector<caf::actor_clock::time_point>> restarts;  // crash times
+  uint64_t recovered = 0;  // durable requests found at start
   static inline const char* name = "router";
 
   /// At most `max_restarts` respawns of one session per minute (C12).
@@ -207,6 +208,9 @@ void recover(router_pointer self) {
     st.requests.emplace(p.request_id, request_owner{p.owner, s});
     ++count;
   }
+  st.recovered = count;
+  if (st.cfg.metrics)
+    bump(st.cfg.metrics->requests_recovered, count);
   if (count > 0)
     log::actors()->info("recovery sessions={} requests={}", st.sessions.size(),
                         count);
@@ -260,6 +264,7 @@ router_actor::behavior_type router_behavior(router_pointer self,
     [=](const request_finished& f) {
       self->state.forget_request(f.request_id, f.owner);
     },
+    [=](ready_atom) { return self->state.recovered; },
   };
 }
 

@@ -34,7 +34,7 @@ TEST_SUITE("integration/durability") {
 TEST_CASE("kill -9 during a burst of queued requests loses nothing") {
   temp_dir home;
   auto cfg = home.write("cfg.json", test::config_json(
-    "", R"([{"id":"main","echo":{"delayMs":60,"chunks":2}}])"));
+    "", R"([{"id":"main","echo":{"delayMs":100,"chunks":2}}])"));
   constexpr int burst = 20;
   std::vector<std::string> ids;
   {
@@ -55,6 +55,12 @@ TEST_CASE("kill -9 during a burst of queued requests loses nothing") {
     gw.kill9();
   }
   gateway_process gw{home.path(), {"--config", cfg}};
+  // Recovery happened at start-up, before any client asked for the session.
+  auto stats = test::http(gw.port(), "GET", "/stats");
+  std::smatch recovered;
+  REQUIRE(std::regex_search(stats.body, recovered,
+                            std::regex{R"("requestsRecovered":(\d+))"}));
+  CHECK(std::stoi(recovered[1]) > 0);
   client w{gw.port()};
   w.connect("watcher");
   w.send(R"({"type":"session_subscribe","id":"s","payload":{"sessionId":"agent:main:main"},"timestamp":1})");
