@@ -76,6 +76,11 @@ TEST_CASE("kill -9 during a burst of queued requests loses nothing") {
         done.insert(v.id);
       return done.size() == burst;
     }, std::chrono::seconds{60});
+  // FIFO barrier: once a request sent now completes, everything queued before
+  // it has run, so a spurious re-run would be visible below.
+  w.request("barrier", "last");
+  CHECK(w.terminal("barrier").event == "agent-complete");
+  ids.push_back("barrier");
   auto msgs = stored(gw.port());
   std::vector<std::string> users, replies;
   for (auto& [role, rid] : msgs)
