@@ -45,12 +45,16 @@ TEST_CASE("kill -9 during a burst of queued requests loses nothing") {
       ids.push_back("q" + std::to_string(100 + i));
       c.request(ids.back(), "msg " + std::to_string(i));
     }
-    // Every request is accepted (acked queued, or started) before the crash.
+    // Crash mid-burst: every request accepted (acked queued, or started),
+    // and the first one finished with its reply stored.
     std::set<std::string> accepted;
+    bool first_done = false;
     c.until([&](const protocol::client_view& v) {
       if (v.event == "queued" || v.event == "agent-start")
         accepted.insert(v.id);
-      return accepted.size() == burst;
+      if (v.id == ids.front() && v.event == "agent-complete")
+        first_done = true;
+      return accepted.size() == burst && first_done;
     });
     gw.kill9();
   }
@@ -104,8 +108,19 @@ TEST_CASE("a clean restart keeps the history and the session list") {
   gateway_process gw{home.path()};
   auto list = test::http(gw.port(), "GET", "/api/sessions");
   CHECK(list.body.find("agent:main:notes") != std::string::npos);
+  // FIFO barrier: a finished request must not run again after a restart.
+  client c{gw.port()};
+  c.connect();
+  c.request("r2", "and me", R"("sessionKey":"agent:main:notes")");
+  CHECK(c.terminal("r2").event == "agent-complete");
   auto msgs = test::http(gw.port(), "GET", "/api/sessions/agent:main:notes/messages");
   CHECK(msgs.status == 200);
+  std::regex role{R"re("role":"(user|assistant)")re"};
+  std::vector<std::string> roles;
+  for (auto it = std::sregex_iterator(msgs.body.begin(), msgs.body.end(), role);
+       it != std::sregex_iterator(); ++it)
+    roles.push_back((*it)[1]);
+  CHECK(roles == std::vector<std::string>{"user", "assistant", "user", "assistant"});
   CHECK(msgs.body.find("remember me") != std::string::npos);
 }
 
