@@ -1,6 +1,7 @@
 #include "actors/auth.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace wingman::actors {
 
@@ -65,6 +66,16 @@ int64_t failure_limiter::retry_after_ms(const std::string& address,
 void failure_limiter::record_failure(const std::string& address,
                                      clock::time_point now) {
   std::lock_guard<std::mutex> guard{mtx_};
+  if (windows_.size() >= max_tracked) {
+    // Bound the memory an address spray can take: drop expired windows, and
+    // if every window is live, start over (the limit still applies per
+    // window; an attacker with that many addresses is not slowed by it).
+    for (auto i = windows_.begin(); i != windows_.end();)
+      i = now - i->second.start >= std::chrono::minutes{1} ? windows_.erase(i)
+                                                           : std::next(i);
+    if (windows_.size() >= max_tracked)
+      windows_.clear();
+  }
   auto& w = windows_[address];
   if (w.failures == 0 || now - w.start >= std::chrono::minutes{1}) {
     w.start = now;

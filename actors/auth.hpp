@@ -61,6 +61,15 @@ class failure_limiter {
   /// Forgets `address` (after a successful login).
   void reset(const std::string& address);
 
+  /// Most addresses tracked at once (bounds memory).
+  static constexpr size_t max_tracked = 10000;
+
+  /// Number of addresses tracked (tests).
+  size_t tracked() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return windows_.size();
+  }
+
  private:
   struct window {
     clock::time_point start;

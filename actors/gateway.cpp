@@ -150,6 +150,7 @@ std::string gateway::start() {
   so.max_http_body_bytes = c.limits.max_http_body_bytes;
   so.ping_interval = std::chrono::seconds{c.limits.ping_interval_s};
   so.idle_timeout = std::chrono::seconds{c.limits.idle_timeout_s};
+  so.http_timeout = std::chrono::seconds{c.limits.http_timeout_s};
   so.io_threads = c.io_threads;
   so.too_large_frame = [](size_t limit) {
     return protocol::encode_error({}, protocol::error_code::payload_too_large,

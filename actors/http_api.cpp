@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "protocol/codec.hpp"
+#include "transport/http_util.hpp"
 #include "protocol/records.hpp"
 #include "protocol/routing.hpp"
 
@@ -12,16 +13,6 @@ namespace {
 
 using transport::http_request;
 using transport::http_response;
-
-int hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 http_response json(unsigned status, std::string body) {
   http_response r;
@@ -35,7 +26,7 @@ http_response error(unsigned status, const std::string& message) {
 }
 
 std::string query_value(const http_request& req, const std::string& name) {
-  for (auto& [k, v] : parse_query(req.query))
+  for (auto& [k, v] : transport::parse_query(req.query))
     if (k == name)
       return v;
   return {};
@@ -224,45 +215,6 @@ class api final : public transport::http_handler {
 };
 
 } // namespace
-
-std::string percent_decode(const std::string& s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && s[i] == '+' ? ' ' : s[i]);
-  }
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>>
-parse_query(const std::string& query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    auto amp = query.find('&', pos);
-    if (amp == std::string::npos)
-      amp = query.size();
-    auto part = query.substr(pos, amp - pos);
-    if (!part.empty()) {
-      auto eq = part.find('=');
-      if (eq == std::string::npos)
-        out.emplace_back(percent_decode(part, true), std::string{});
-      else
-        out.emplace_back(percent_decode(part.substr(0, eq), true),
-                         percent_decode(part.substr(eq + 1), true));
-    }
-    pos = amp + 1;
-  }
-  return out;
-}
 
 std::shared_ptr<transport::http_handler> make_http_api(http_api_config cfg) {
   return std::make_shared<api>(std::move(cfg));

@@ -9,8 +9,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "actors/auth.hpp"
 #include "actors/metrics.hpp"
@@ -31,12 +29,5 @@ struct http_api_config {
 
 /// Creates the handler.
 std::shared_ptr<transport::http_handler> make_http_api(http_api_config cfg);
-
-/// Parses `a=1&b=x%20y` into decoded pairs (`+` is a space).
-std::vector<std::pair<std::string, std::string>>
-parse_query(const std::string& query);
-
-/// Percent-decodes `s`; invalid escapes are kept as they are.
-std::string percent_decode(const std::string& s, bool plus_is_space = false);
 
 } // namespace wingman::actors

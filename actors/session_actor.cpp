@@ -101,8 +101,7 @@ struct session_state {
                                        std::vector<protocol::attachment> atts) {
     protocol::message_record m;
     m.seq = record.next_seq++;
-    m.id = cfg.agent_id + ":" + std::to_string(m.seq) + ":"
-           + std::to_string(record.created_at);
+    m.id = cfg.agent_id + "/" + cfg.session_key + "#" + std::to_string(m.seq);
     m.role = std::move(role);
     m.created_at = protocol::now_ms();
     m.request_id = std::move(request_id);

@@ -47,7 +47,7 @@ struct limits_config {
   int idle_timeout_s = 60;                  ///< idleTimeoutSeconds.
   size_t max_http_body_bytes = 1u << 20;    ///< maxHttpBodyBytes.
   int auth_failures_per_minute = 10;        ///< authFailuresPerMinute, per address.
-  int64_t drain_timeout_ms = 5000;          ///< drainTimeoutMs: shutdown wait for running turns.
+  int http_timeout_s = 30;                  ///< httpTimeoutSeconds: HTTP read/idle and handler answer.
 };
 
 /// `gateway.storage.*` (an extension).

@@ -332,7 +332,7 @@ bool config_parser::parse_limits(const Value& limits) {
   warn_unknown(limits, p,
                {"maxFrameBytes", "writeQueueBytes", "sessionQueueDepth",
                 "pingIntervalSeconds", "idleTimeoutSeconds", "maxHttpBodyBytes",
-                "authFailuresPerMinute", "drainTimeoutMs"});
+                "authFailuresPerMinute", "httpTimeoutSeconds"});
   return integer(limits, "maxFrameBytes", p, 1, max_bytes, l.max_frame_bytes)
          && integer(limits, "writeQueueBytes", p, 1, max_bytes,
                     l.write_queue_bytes)
@@ -346,8 +346,8 @@ bool config_parser::parse_limits(const Value& limits) {
                     l.max_http_body_bytes)
          && integer(limits, "authFailuresPerMinute", p, 1, int_max,
                     l.auth_failures_per_minute)
-         && integer(limits, "drainTimeoutMs", p, 0, int_max,
-                    l.drain_timeout_ms);
+         && integer(limits, "httpTimeoutSeconds", p, 1, int_max,
+                    l.http_timeout_s);
 }
 
 bool config_parser::parse_storage(const Value& storage) {

@@ -174,20 +174,23 @@ status visit(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, size_t limit,
   return protocol::ok();
 }
 
-// Reads and decodes one session's queue entries, or every entry when
-// `prefix` is empty.
-expected<std::vector<protocol::pending_request>>
-read_pending(MDB_env* env, MDB_dbi dbi, std::string_view prefix) {
+// Reads the entries of `dbi` under `prefix` (all when empty; the last
+// `limit` when > 0) in one read transaction, converting each with
+// `decode(key, value) -> expected<T>`; the first failure is returned.
+template <class T, class Decode>
+expected<std::vector<T>> read_range(MDB_env* env, MDB_dbi dbi,
+                                    std::string_view prefix, size_t limit,
+                                    Decode decode) {
   read_txn txn{env};
   if (txn.rc() != 0)
     return lmdb_error("begin read transaction", txn.rc());
-  std::vector<protocol::pending_request> out;
-  auto st = visit(txn.get(), dbi, prefix, 0,
+  std::vector<T> out;
+  auto st = visit(txn.get(), dbi, prefix, limit,
                   [&](std::string_view key, std::string_view val) -> status {
-                    auto p = decode_pending_value(key, val);
-                    if (!p)
-                      return p.error();
-                    out.push_back(std::move(*p));
+                    auto item = decode(key, val);
+                    if (!item)
+                      return item.error();
+                    out.push_back(std::move(*item));
                     return protocol::ok();
                   });
   if (!st)
@@ -407,22 +410,13 @@ lmdb_store::list_sessions(const session_query& q) {
       return st.error();
     prefix = keys::agent_prefix(q.agent_id);
   }
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return lmdb_error("begin read transaction", txn.rc());
-  std::vector<protocol::session_record> out;
-  auto st = visit(txn.get(), sessions_, prefix, 0,
-                  [&](std::string_view key, std::string_view val) -> status {
-                    auto rec = decode_session_value(key, val);
-                    if (!rec)
-                      return rec.error();
-                    out.push_back(std::move(*rec));
-                    return protocol::ok();
-                  });
-  if (!st)
-    return st.error();
+  auto list = read_range<protocol::session_record>(env_, sessions_, prefix, 0,
+                                                  decode_session_value);
+  if (!list)
+    return list;
+  auto& out = *list;
   sort_sessions(out, q.limit);
-  return out;
+  return list;
 }
 
 expected<std::vector<protocol::message_record>>
@@ -430,22 +424,9 @@ lmdb_store::list_messages(const std::string& agent_id,
                           const std::string& session_key, size_t limit) {
   if (auto st = keys::check_ids(agent_id, session_key); !st)
     return st.error();
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return lmdb_error("begin read transaction", txn.rc());
-  std::vector<protocol::message_record> out;
-  auto st = visit(txn.get(), messages_,
-                  keys::entry_prefix(agent_id, session_key), limit,
-                  [&](std::string_view key, std::string_view val) -> status {
-                    auto m = decode_message_value(key, val);
-                    if (!m)
-                      return m.error();
-                    out.push_back(std::move(*m));
-                    return protocol::ok();
-                  });
-  if (!st)
-    return st.error();
-  return out;
+  return read_range<protocol::message_record>(
+    env_, messages_, keys::entry_prefix(agent_id, session_key), limit,
+    decode_message_value);
 }
 
 expected<std::vector<std::string>>
@@ -453,19 +434,11 @@ lmdb_store::list_message_json(const std::string& agent_id,
                               const std::string& session_key, size_t limit) {
   if (auto st = keys::check_ids(agent_id, session_key); !st)
     return st.error();
-  read_txn txn{env_};
-  if (txn.rc() != 0)
-    return lmdb_error("begin read transaction", txn.rc());
-  std::vector<std::string> out;
-  auto st = visit(txn.get(), messages_,
-                  keys::entry_prefix(agent_id, session_key), limit,
-                  [&](std::string_view, std::string_view val) -> status {
-                    out.emplace_back(val);
-                    return protocol::ok();
-                  });
-  if (!st)
-    return st.error();
-  return out;
+  return read_range<std::string>(
+    env_, messages_, keys::entry_prefix(agent_id, session_key), limit,
+    [](std::string_view, std::string_view val) {
+      return expected<std::string>{std::string{val}};
+    });
 }
 
 expected<std::vector<protocol::pending_request>>
@@ -473,12 +446,15 @@ lmdb_store::list_pending(const std::string& agent_id,
                          const std::string& session_key) {
   if (auto st = keys::check_ids(agent_id, session_key); !st)
     return st.error();
-  return read_pending(env_, queue_, keys::entry_prefix(agent_id, session_key));
+  return read_range<protocol::pending_request>(
+    env_, queue_, keys::entry_prefix(agent_id, session_key), 0,
+    decode_pending_value);
 }
 
 expected<std::vector<protocol::pending_request>>
 lmdb_store::list_all_pending() {
-  return read_pending(env_, queue_, "");
+  return read_range<protocol::pending_request>(env_, queue_, "", 0,
+                                              decode_pending_value);
 }
 
 } // namespace wingman::storage

@@ -1,5 +1,6 @@
 #include "transport/server.hpp"
 
+#include "transport/http_util.hpp"
 #include "transport/net.hpp"
 
 #include <algorithm>
@@ -94,34 +95,6 @@ net::ip::address normalize(const net::ip::address& a) {
   return a;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/// Decodes `%XX` escapes; malformed escapes are kept as they are.
-std::string percent_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int hi = hex_value(in[i + 1]);
-      int lo = hex_value(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(in[i]);
-  }
-  return out;
-}
 
 const beast::error_category& http_category() {
   return http::make_error_code(http::error::bad_target).category();

@@ -78,4 +78,22 @@ TEST_CASE("a successful login resets the limiter for that address") {
   CHECK(lim.retry_after_ms("a", t0) == 0);
 }
 
+TEST_CASE("the failure limiter's memory is bounded") {
+  failure_limiter lim{3};
+  auto t0 = failure_limiter::clock::time_point{} + std::chrono::hours{1};
+  for (size_t i = 0; i < failure_limiter::max_tracked + 10; ++i)
+    lim.record_failure("10.0." + std::to_string(i), t0);
+  CHECK(lim.tracked() <= failure_limiter::max_tracked);
+}
+
+TEST_CASE("at capacity the failure limiter drops expired windows first") {
+  failure_limiter lim{3};
+  auto t0 = failure_limiter::clock::time_point{} + std::chrono::hours{1};
+  for (size_t i = 0; i < failure_limiter::max_tracked; ++i)
+    lim.record_failure("10.0." + std::to_string(i), t0);
+  CHECK(lim.tracked() == failure_limiter::max_tracked);
+  lim.record_failure("late", t0 + std::chrono::minutes{2});
+  CHECK(lim.tracked() == 1);
+}
+
 } // TEST_SUITE

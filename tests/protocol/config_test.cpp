@@ -370,7 +370,7 @@ TEST_CASE("every limit is read and must be positive") {
                       R"("writeQueueBytes":4096,"sessionQueueDepth":3,)"
                       R"("pingIntervalSeconds":5,"idleTimeoutSeconds":9,)"
                       R"("maxHttpBodyBytes":777,"authFailuresPerMinute":2,)"
-                      R"("drainTimeoutMs":0}}})");
+                      R"("httpTimeoutSeconds":7}}})");
   CHECK(cfg.limits.max_frame_bytes == 2048);
   CHECK(cfg.limits.write_queue_bytes == 4096);
   CHECK(cfg.limits.session_queue_depth == 3);
@@ -378,11 +378,11 @@ TEST_CASE("every limit is read and must be positive") {
   CHECK(cfg.limits.idle_timeout_s == 9);
   CHECK(cfg.limits.max_http_body_bytes == 777);
   CHECK(cfg.limits.auth_failures_per_minute == 2);
-  CHECK(cfg.limits.drain_timeout_ms == 0);
+  CHECK(cfg.limits.http_timeout_s == 7);
   for (const char* key : {"maxFrameBytes", "writeQueueBytes",
                           "sessionQueueDepth", "pingIntervalSeconds",
                           "idleTimeoutSeconds", "maxHttpBodyBytes",
-                          "authFailuresPerMinute"}) {
+                          "authFailuresPerMinute", "httpTimeoutSeconds"}) {
     auto msg = parse_err(std::string{R"({"gateway":{"limits":{")"} + key
                          + R"(":0}}})");
     CHECK(msg.find(std::string{"cfg.json: gateway.limits."} + key
@@ -390,9 +390,6 @@ TEST_CASE("every limit is read and must be positive") {
           == 0);
     CHECK(msg.substr(msg.size() - 7) == ", got 0");
   }
-  CHECK(parse_err(R"({"gateway":{"limits":{"drainTimeoutMs":-1}}})")
-        == "cfg.json: gateway.limits.drainTimeoutMs: expected an integer from "
-           "0 to 2147483647, got -1");
   CHECK(parse_err(R"({"gateway":{"limits":{"maxFrameBytes":"1MB"}}})")
         == "cfg.json: gateway.limits.maxFrameBytes: expected an integer from "
            "1 to 1099511627776, got \"1MB\"");

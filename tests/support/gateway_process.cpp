@@ -217,6 +217,9 @@ std::optional<protocol::client_view> client::next(std::chrono::milliseconds time
 }
 
 protocol::client_view client::terminal(const std::string& id) {
+  for (auto& v : seen_)  // it may have arrived while waiting for another id
+    if (v.id == id && (v.event == "agent-complete" || v.event == "agent-error"))
+      return v;
   return until([&](const protocol::client_view& v) {
     return v.id == id && (v.event == "agent-complete" || v.event == "agent-error");
   });

@@ -112,7 +112,8 @@ class client {
     return {};
   }
 
-  /// Reads until the terminal event (agent-complete / agent-error) of `id`.
+  /// The terminal event (agent-complete / agent-error) of `id`: from the
+  /// frames already read, else read until it arrives.
   protocol::client_view terminal(const std::string& id);
 
   /// Every frame read so far.
