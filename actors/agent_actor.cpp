@@ -44,6 +44,10 @@ agent_actor::behavior_type agent_behavior(agent_pointer self,
       }
       return spawn_echo_turn(self->system(), std::move(req), st.cfg.echo);
     },
+    [=](upsert_agent& u) {  // new settings apply to the next turn
+      self->state.model_error = unsupported_model_error(u.config.model);
+      self->state.cfg = std::move(u.config);
+    },
   };
 }
 
@@ -51,6 +55,11 @@ agent_actor::behavior_type agent_behavior(agent_pointer self,
 
 agent_actor spawn_agent(caf::actor_system& sys, protocol::agent_config cfg) {
   return sys.spawn(agent_behavior, std::move(cfg));
+}
+
+agent_actor spawn_linked_agent(caf::local_actor* parent,
+                               protocol::agent_config cfg) {
+  return parent->spawn<caf::linked>(agent_behavior, std::move(cfg));
 }
 
 } // namespace wingman::actors

@@ -158,7 +158,15 @@ std::string gateway::start() {
                                     + std::to_string(limit) + " bytes",
                                   protocol::now_ms());
   };
-  http_api_config hc{d.cfg, auth, d.store, d.metrics, {}};
+  http_context hc;
+  hc.config = d.cfg;
+  hc.auth = auth;
+  hc.store = d.store;
+  hc.metrics = d.metrics;
+  hc.agents = std::make_shared<agent_catalog>(c.agents, c.default_agent);
+  hc.router = d.router;
+  hc.config_path = c.source.empty() ? c.state_dir + "/wingman.config.json"
+                                    : c.source;
   auto* srv_slot = &d.server;
   hc.server_stats = [srv_slot] {
     return *srv_slot ? (*srv_slot)->stats() : transport::server_stats{};

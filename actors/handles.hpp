@@ -21,7 +21,8 @@ using turn_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
 /// One configured agent: runs turns with its model.
 using agent_actor =
-  caf::typed_actor<caf::replies_to<start_turn>::with<turn_actor>>;
+  caf::typed_actor<caf::replies_to<start_turn>::with<turn_actor>,
+                   caf::reacts_to<upsert_agent>>;
 
 /// One live session (agentId + session key): the per-session FIFO queue.
 using session_actor =
@@ -30,7 +31,8 @@ using session_actor =
                    caf::reacts_to<subscribe_request>,
                    caf::reacts_to<turn_delta>,
                    caf::reacts_to<turn_completed>,
-                   caf::reacts_to<turn_failed>>;
+                   caf::reacts_to<turn_failed>,
+                   caf::reacts_to<session_admin>>;
 
 /// Bindings -> agent, session registry, request registry.
 using router_actor =
@@ -38,6 +40,9 @@ using router_actor =
                    caf::reacts_to<cancel_request>,
                    caf::reacts_to<subscribe_request>,
                    caf::reacts_to<request_finished>,
+                   caf::reacts_to<session_admin>,
+                   caf::reacts_to<upsert_agent>,
+                   caf::reacts_to<remove_agent>,
                    caf::replies_to<ready_atom>::with<uint64_t>>;
 
 /// The UI clients that receive `session-message` echoes.

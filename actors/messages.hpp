@@ -15,6 +15,7 @@
 #include <caf/atom.hpp>
 
 #include "protocol/codec.hpp"
+#include "protocol/config.hpp"
 #include "protocol/frames.hpp"
 #include "protocol/records.hpp"
 #include "storage/store.hpp"
@@ -86,6 +87,30 @@ struct subscribe_request {
 struct request_finished {
   std::string request_id;
   std::string owner;
+};
+
+// -- HTTP administration -------------------------------------------------------
+
+/// An HTTP operation on one session (http -> router -> session). The session
+/// answers `respond` with the JSON record (or `{"ok":true}` for remove).
+struct session_admin {
+  enum class op : uint8_t { create, rename, remove, clear, set_workdir };
+  op what = op::create;
+  std::string agent_id;
+  std::string session_key;
+  std::string name;     ///< create, rename.
+  std::string workdir;  ///< set_workdir; empty = clear it. Already validated.
+  transport::http_responder respond;
+};
+
+/// Add an agent or replace its configuration (http -> router -> agent).
+struct upsert_agent {
+  protocol::agent_config config;
+};
+
+/// Remove an agent: new requests for it get "not found" (http -> router).
+struct remove_agent {
+  std::string agent_id;
 };
 
 // -- session <-> agent <-> turn -----------------------------------------------
@@ -171,6 +196,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::enqueue_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::cancel_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::subscribe_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::request_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::session_admin)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::upsert_agent)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::remove_agent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::start_turn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_delta)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_completed)

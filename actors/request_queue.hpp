@@ -76,6 +76,16 @@ class request_queue {
     return e;
   }
 
+  /// Removes every entry for which `pred(entry&)` is true (it may modify
+  /// the entries it keeps), preserving order; returns the count removed.
+  template <class Pred>
+  size_t remove_if(Pred pred) {
+    auto before = entries_.size();
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), pred),
+                   entries_.end());
+    return before - entries_.size();
+  }
+
   /// Removes the entry with `seq`; returns true if it was present.
   bool erase(uint64_t seq) {
     auto i = std::find_if(entries_.begin(), entries_.end(),

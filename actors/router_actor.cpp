@@ -9,9 +9,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/agent_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/session_actor.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/records.hpp"
 #include "protocol/routing.hpp"
 
 namespace wingman::actors {
@@ -127,6 +129,11 @@ void on_route(router_pointer self, route_request& r) {
                     error_code::agent_not_found);
   } else {
     a = st.agent(st.table.resolve(r.req.routing).agent_id);
+    if (!a)  // the bound agent was removed at run time
+      a = st.agent(st.cfg.default_agent);
+    if (!a)
+      return reject(r, {}, r.req.session_key, "No agent is configured",
+                    error_code::agent_not_found);
   }
   auto key = r.req.session_key.empty()
                ? protocol::derive_session_key(a->config.id, r.req.routing)
@@ -187,6 +194,49 @@ void on_subscribe(router_pointer self, subscribe_request& s) {
   self->send(session_for(self, *a, s.session_id), std::move(s));
 }
 
+void on_session_admin(router_pointer self, session_admin& m) {
+  auto& st = self->state;
+  const agent_entry* a = st.agent(m.agent_id);
+  if (!a) {
+    transport::http_response r;
+    r.status = 404;
+    r.body = "{\"error\":" + protocol::json_string("Agent not found: " + m.agent_id)
+             + "}";
+    m.respond(std::move(r));
+    return;
+  }
+  self->send(session_for(self, *a, m.session_key), std::move(m));
+}
+
+void on_upsert_agent(router_pointer self, upsert_agent& u) {
+  auto& st = self->state;
+  auto id = u.config.id;
+  if (auto i = st.agent_index.find(id); i != st.agent_index.end()) {
+    auto& entry = st.cfg.agents[i->second];
+    entry.config = u.config;
+    self->send(entry.handle, std::move(u));
+    return;
+  }
+  auto handle = spawn_linked_agent(self, u.config);
+  st.cfg.agents.push_back(agent_entry{std::move(u.config), handle});
+  st.agent_index.emplace(id, st.cfg.agents.size() - 1);
+  log::actors()->info("agent added agent={}", id);
+}
+
+void on_remove_agent(router_pointer self, const remove_agent& r) {
+  auto& st = self->state;
+  auto i = st.agent_index.find(r.agent_id);
+  if (i == st.agent_index.end())
+    return;
+  // Live sessions keep their agent actor until they are done; new requests
+  // no longer route to it. The actor stops with the router.
+  st.cfg.agents.erase(st.cfg.agents.begin() + static_cast<long>(i->second));
+  st.agent_index.clear();
+  for (size_t k = 0; k < st.cfg.agents.size(); ++k)
+    st.agent_index.emplace(st.cfg.agents[k].config.id, k);
+  log::actors()->info("agent removed agent={}", r.agent_id);
+}
+
 /// Spawns every session that has durable queue entries.
 void recover(router_pointer self) {
   auto& st = self->state;
@@ -230,7 +280,12 @@ router_actor::behavior_type router_behavior(router_pointer self,
     auto& st = self->state;
     auto i = st.session_of.find(em.source);
     if (i == st.session_of.end())
+      return;  // an agent spawned at run time, or an unknown link
+    if (!em.reason) {  // a session that ended normally
+      st.sessions.erase(i->second);
+      st.session_of.erase(i);
       return;
+    }
     log::actors()->error("session stopped agent={} session={} reason={}",
                          i->second.first, i->second.second,
                          self->system().render(em.reason));
@@ -265,6 +320,9 @@ router_actor::behavior_type router_behavior(router_pointer self,
       self->state.forget_request(f.request_id, f.owner);
     },
     [=](ready_atom) { return self->state.recovered; },
+    [=](session_admin& m) { on_session_admin(self, m); },
+    [=](upsert_agent& u) { on_upsert_agent(self, u); },
+    [=](const remove_agent& r) { on_remove_agent(self, r); },
   };
 }
 

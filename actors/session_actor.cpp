@@ -48,6 +48,7 @@ struct session_state {
   std::optional<running_turn> running;
   std::vector<peer> subscribers;
   uint64_t turn_counter = 0;
+  bool stored = false;  ///< The record exists in the store.
   static inline const char* name = "session";
 
   // -- encoding ---------------------------------------------------------------
@@ -84,8 +85,10 @@ struct session_state {
     auto rec = cfg.store->get_session(cfg.agent_id, cfg.session_key);
     if (rec && rec.value()) {
       record = std::move(*rec.value());
+      stored = true;
       return;
     }
+    stored = false;
     if (!rec)
       log::actors()->error("session load failed agent={} session={} error={}",
                            cfg.agent_id, cfg.session_key, rec.error().message);
@@ -333,6 +336,7 @@ void on_enqueue(session_pointer self, enqueue_request& m) {
   batch.ops.push_back(st.put(std::move(user)));
   batch.ops.push_back(storage::put_pending{p});
   batch.ops.push_back(storage::put_session{st.record});
+  st.stored = true;  // committed with this batch (reloaded if it fails)
   auto seq = p.seq;
   st.queue.push(seq, m.request_id, m.owner,
                 request_payload{std::move(m.req), std::move(m.from)});
@@ -419,6 +423,114 @@ void on_down(session_pointer self, const caf::down_msg& dm) {
     st.subscribers.end());
 }
 
+// -- HTTP administration ------------------------------------------------------
+
+transport::http_response json_response(unsigned status, std::string body) {
+  transport::http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+transport::http_response error_response(unsigned status, const std::string& msg) {
+  return json_response(status, "{\"error\":" + protocol::json_string(msg) + "}");
+}
+
+/// Writes the record and answers with it (`status` on success).
+void save_record(session_pointer self, transport::http_responder respond,
+                 unsigned status) {
+  auto& st = self->state;
+  st.stored = true;
+  write(self, {{storage::put_session{st.record}}},
+        [=] {
+          respond(json_response(status,
+                                protocol::encode_session_record(self->state.record)));
+        },
+        [=](const std::string& why) {
+          self->state.load_record();
+          respond(error_response(500, "Storage failure: " + why));
+        });
+}
+
+/// Ends every request of the session with "Session deleted" and erases it.
+void remove_session(session_pointer self, transport::http_responder respond) {
+  auto& st = self->state;
+  std::vector<entry> ended;
+  st.queue.remove_if([&](entry& e) {
+    if (!e.persisted) {  // still being written: on_persisted ends it
+      e.cancelled = true;
+      return false;
+    }
+    ended.push_back(e);
+    return true;
+  });
+  for (auto& e : ended)
+    fail_entry(self, e, "Session deleted", error_code::cancelled);
+  if (st.running && !st.running->finishing) {
+    if (st.running->turn)
+      self->send_exit(st.running->turn, caf::exit_reason::kill);
+    auto e = std::move(st.running->req);
+    st.running.reset();
+    fail_entry(self, e, "Session deleted", error_code::cancelled);
+  }
+  write(self, {{storage::erase_session{st.cfg.agent_id, st.cfg.session_key}}},
+        [=] {
+          self->state.load_record();  // fresh, unsaved: the key may be reused
+          respond(json_response(200, "{\"ok\":true}"));
+        },
+        [=](const std::string& why) {
+          respond(error_response(500, "Storage failure: " + why));
+        });
+}
+
+void on_admin(session_pointer self, session_admin& m) {
+  auto& st = self->state;
+  using op = session_admin::op;
+  if (m.what == op::create) {
+    if (st.stored)
+      return m.respond(json_response(
+        200, protocol::encode_session_record(st.record)));
+    if (!m.name.empty())
+      st.record.name = m.name;
+    st.record.created_at = st.record.updated_at = protocol::now_ms();
+    return save_record(self, std::move(m.respond), 201);
+  }
+  if (!st.stored)
+    return m.respond(error_response(404, "Session not found: " + st.cfg.session_key));
+  switch (m.what) {
+    case op::rename:
+      st.record.name = m.name;
+      break;
+    case op::set_workdir:
+      st.record.workdir = m.workdir;
+      break;
+    case op::clear: {
+      st.record.message_count = 0;
+      st.record.last_message_preview.clear();
+      st.record.updated_at = protocol::now_ms();
+      auto respond = std::move(m.respond);
+      write(self,
+            {{storage::clear_messages{st.cfg.agent_id, st.cfg.session_key},
+              storage::put_session{st.record}}},
+            [=] {
+              respond(json_response(
+                200, protocol::encode_session_record(self->state.record)));
+            },
+            [=](const std::string& why) {
+              self->state.load_record();
+              respond(error_response(500, "Storage failure: " + why));
+            });
+      return;
+    }
+    case op::remove:
+      return remove_session(self, std::move(m.respond));
+    case op::create:
+      break;
+  }
+  st.record.updated_at = protocol::now_ms();
+  save_record(self, std::move(m.respond), 200);
+}
+
 /// Loads the durable queue entries of this session (restart or respawn).
 void recover(session_pointer self) {
   auto& st = self->state;
@@ -481,6 +593,7 @@ session_actor::behavior_type session_behavior(session_pointer self,
       if (is_current(self, d.turn_seq))
         finish_running(self, std::nullopt, {}, std::move(d.message), d.code);
     },
+    [=](session_admin& m) { on_admin(self, m); },
   };
 }
 

@@ -67,6 +67,15 @@ struct gateway_config {
   std::string password;             ///< `gateway.auth.password`.
   bool control_ui_enabled = true;
   uint16_t control_ui_port = 18790;
+  /// `gateway.controlUi.allowUnauthenticatedLoopback`: `/api/*` without
+  /// credentials from loopback peers only (older UIs).
+  bool allow_unauthenticated_loopback = false;
+  /// `gateway.controlUi.allowedOrigins`: CORS origins besides the gateway's
+  /// own (`http://<host>:<port>` for both ports). Never `*` with auth on.
+  std::vector<std::string> cors_origins;
+  /// `voice` (top level): the raw JSON object, `{}` when absent; served and
+  /// replaced by `/api/voice`.
+  std::string voice_json = "{}";
   int io_threads = 1;               ///< gateway.ioThreads.
   int worker_threads = 0;           ///< gateway.workerThreads; 0 = number of cores.
   limits_config limits;

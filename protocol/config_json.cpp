@@ -212,10 +212,19 @@ class config_parser {
 };
 
 bool config_parser::parse_root(const Value& root) {
-  warn_unknown(root, {}, {"gateway", "agents", "defaultAgent"});
+  warn_unknown(root, {}, {"gateway", "agents", "defaultAgent", "voice"});
   const Value* gw = object(root, "gateway", {});
   if (!ok())
     return false;
+  const Value* voice = object(root, "voice", {});
+  if (!ok())
+    return false;
+  if (voice) {
+    rapidjson::StringBuffer buf;
+    detail::json_writer w{buf};
+    voice->Accept(w);
+    cfg_.voice_json.assign(buf.GetString(), buf.GetSize());
+  }
   if (gw && !parse_gateway(*gw))
     return false;
   if (!cfg_.state_dir.empty() && cfg_.fs_roots.empty()
@@ -316,14 +325,17 @@ bool config_parser::parse_control_ui(const Value& ui) {
   constexpr std::string_view p = "gateway.controlUi";
   warn_unknown(ui, p,
                {"enabled", "port", "pairingRequired", "allowInsecureAuth",
-                "allowUnauthenticatedLoopback"});
-  // Accepted and type-checked; gateway_config has no member for them yet.
+                "allowUnauthenticatedLoopback", "allowedOrigins"});
+  // pairingRequired and allowInsecureAuth are accepted and type-checked;
+  // gateway_config has no member for them yet.
   bool unused = false;
   return boolean(ui, "enabled", p, cfg_.control_ui_enabled)
          && integer(ui, "port", p, 0, 65535, cfg_.control_ui_port)
          && boolean(ui, "pairingRequired", p, unused)
          && boolean(ui, "allowInsecureAuth", p, unused)
-         && boolean(ui, "allowUnauthenticatedLoopback", p, unused);
+         && boolean(ui, "allowUnauthenticatedLoopback", p,
+                    cfg_.allow_unauthenticated_loopback)
+         && string_list(ui, "allowedOrigins", p, cfg_.cors_origins, false);
 }
 
 bool config_parser::parse_limits(const Value& limits) {

@@ -51,4 +51,21 @@ TEST_CASE("erase and pop remove entries and shift positions") {
   CHECK(q.position(3) == 1);
 }
 
+TEST_CASE("remove_if keeps order and may mark the entries it keeps") {
+  queue q;
+  q.push(1, "a", "o", 0).persisted = true;
+  q.push(2, "b", "o", 0);
+  q.push(3, "c", "o", 0).persisted = true;
+  auto n = q.remove_if([](queue::entry& e) {
+    if (!e.persisted) {
+      e.cancelled = true;
+      return false;
+    }
+    return true;
+  });
+  CHECK(n == 2);
+  REQUIRE(q.size() == 1);
+  CHECK(q.find(2)->cancelled);
+}
+
 } // TEST_SUITE

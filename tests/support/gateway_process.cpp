@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -247,6 +248,22 @@ transport::http_result http(uint16_t port, const std::string& method,
                             const std::string& target,
                             std::vector<std::pair<std::string, std::string>> headers) {
   return transport::http_call("127.0.0.1", port, method, target, headers);
+}
+
+transport::http_result http(uint16_t port, const std::string& method,
+                            const std::string& target,
+                            std::vector<std::pair<std::string, std::string>> headers,
+                            const std::string& body) {
+  bool typed = false;
+  for (auto& [k, v] : headers) {
+    std::string lower;
+    for (char c : k)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    typed = typed || lower == "content-type";
+  }
+  if (!typed)
+    headers.emplace_back("Content-Type", "application/json");
+  return transport::http_call("127.0.0.1", port, method, target, headers, body);
 }
 
 std::string config_json(const std::string& gateway_extra,

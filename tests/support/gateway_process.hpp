@@ -137,6 +137,13 @@ transport::http_result http(uint16_t port, const std::string& method,
                             const std::string& target,
                             std::vector<std::pair<std::string, std::string>> headers = {});
 
+/// Like `http` above, with a request body (sent as `application/json`
+/// unless `headers` names a Content-Type).
+transport::http_result http(uint16_t port, const std::string& method,
+                            const std::string& target,
+                            std::vector<std::pair<std::string, std::string>> headers,
+                            const std::string& body);
+
 /// A minimal config file text with one or more agents (JSON fragments).
 std::string config_json(const std::string& gateway_extra,
                         const std::string& agents_list,
