@@ -73,6 +73,11 @@ http_response error_response(const protocol::error& err) {
 
 std::string bool_text(bool b) { return b ? "true" : "false"; }
 
+/// GET, or HEAD (answered like GET; the transport drops the body).
+bool is_get(const http_request& req) {
+  return req.method == "GET" || req.method == "HEAD";
+}
+
 /// Reads a whole file; a missing file gives `missing_text`. Returns nullopt
 /// (with `err` set) on any other failure.
 std::optional<std::string> read_whole(const std::string& path,
@@ -246,14 +251,14 @@ http_response delete_agent(const http_context& ctx, const std::string& id) {
 http_response agents_route(const http_context& ctx, const http_request& req) {
   static const std::string prefix = "/api/agents/";
   if (req.path == "/api/agents") {
-    if (req.method == "GET")
+    if (is_get(req))
       return list_agents(ctx);
     if (req.method == "POST")
       return create_agent(ctx, req);
     return method_not_allowed(req, "GET, POST");
   }
   auto id = req.path.substr(prefix.size());
-  if (req.method != "GET" && req.method != "PUT" && req.method != "DELETE")
+  if (!is_get(req) && req.method != "PUT" && req.method != "DELETE")
     return method_not_allowed(req, "GET, PUT, DELETE");
   if (!protocol::validate_agent_id(id).empty())
     return http_error(404, "Agent not found: " + id);
@@ -342,7 +347,7 @@ http_response providers_route(const http_context& ctx,
   std::lock_guard<std::mutex> guard{admin_mutex};
   http_response failure;
   if (req.path == "/api/providers") {
-    if (req.method != "GET")
+    if (!is_get(req))
       return method_not_allowed(req, "GET");
     auto stored = stored_providers(ctx, failure);
     if (!stored)
@@ -401,7 +406,7 @@ http_response voice_route(const http_context& ctx, const http_request& req) {
   }
   std::lock_guard<std::mutex> guard{admin_mutex};
   auto& voice = current_voice(ctx);
-  if (req.method == "GET")
+  if (is_get(req))
     return http_json(200, protocol::voice_public_json(voice));
   if (req.method != "PUT")
     return method_not_allowed(req, "GET, PUT");
@@ -550,8 +555,10 @@ http_response fs_file(const fs_guard& guard, const http_request& req) {
 http_response fs_route(const http_context& ctx, const http_request& req) {
   fs_guard guard{ctx.config->fs_roots};
   auto only = [&](const char* method) {
-    return req.method == method ? std::optional<http_response>{}
-                                : method_not_allowed(req, method);
+    bool ok = req.method == method
+              || (std::string_view{method} == "GET" && is_get(req));
+    return ok ? std::optional<http_response>{}
+              : method_not_allowed(req, method);
   };
   if (req.path == "/api/fs/roots") {
     if (auto r = only("GET"))
@@ -598,6 +605,11 @@ bool handle_admin(const http_context& ctx, const http_request& req,
   else
     return false;
   return true;
+}
+
+std::string current_voice_json(const http_context& ctx) {
+  std::lock_guard<std::mutex> guard{admin_mutex};
+  return protocol::voice_public_json(current_voice(ctx));
 }
 
 std::string write_file_atomically(const std::string& path,

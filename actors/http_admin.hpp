@@ -26,6 +26,11 @@ inline constexpr size_t max_fs_file_bytes = size_t{1} << 20;
 bool handle_admin(const http_context& ctx, const transport::http_request& req,
                   transport::http_responder& respond);
 
+/// The current voice object as `GET /api/voice` shows it (defaults filled
+/// in, secrets hidden): for `/api/config`, which must not serve the startup
+/// snapshot after a `PUT /api/voice`. Thread-safe.
+std::string current_voice_json(const http_context& ctx);
+
 /// Replaces `path` with `content` atomically: writes a temporary file in the
 /// same folder with mode 0600, fsyncs it, renames it over `path`. Creates
 /// missing parent folders. Returns "" on success, else an error message.

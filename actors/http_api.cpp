@@ -7,11 +7,13 @@
 #include <caf/send.hpp>
 
 #include "actors/fs_guard.hpp"
+#include "actors/http_admin.hpp"
 #include "protocol/body.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/records.hpp"
 #include "protocol/routing.hpp"
 #include "transport/http_util.hpp"
+#include "ui/assets.hpp"
 
 namespace wingman::actors {
 
@@ -121,6 +123,16 @@ class api final : public transport::http_handler {
     static const std::string prefix = "/api/sessions/";
     if (p.rfind(prefix, 0) == 0)
       return session_routes(req, p.substr(prefix.size()), respond);
+    if (is_api && handle_admin(ctx_, req, respond))
+      return;
+    if (!is_api && (req.method == "GET" || req.method == "HEAD"))
+      if (auto* a = ui::find_asset(p)) {  // the Control UI, embedded
+        http_response r;
+        r.content_type = std::string{a->content_type};
+        r.body = std::string{a->body};
+        r.headers.emplace_back("Cache-Control", "no-cache");
+        return respond(std::move(r));
+      }
     respond(http_error(404, "Not found: " + p));
   }
 
@@ -197,7 +209,7 @@ class api final : public transport::http_handler {
     return http_json(200, "{\"gateway\":" + g
                             + ",\"nodes\":{\"totalNodes\":0,\"nodes\":[]}"
                             + ",\"groups\":{\"totalGroups\":0,\"groups\":[]}"
-                            + ",\"voice\":" + ctx_.config->voice_json + "}");
+                            + ",\"voice\":" + current_voice_json(ctx_) + "}");
   }
 
   http_response config() const {
@@ -223,7 +235,7 @@ class api final : public transport::http_handler {
                             + ",\"outputRoot\":"
                             + protocol::json_string(c.state_dir + "/outputs")
                             + ",\"dynamicUiEnabled\":false"
-                            + ",\"voice\":" + c.voice_json
+                            + ",\"voice\":" + current_voice_json(ctx_)
                             + ",\"agents\":[" + agents + "]}");
   }
 

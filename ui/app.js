@@ -72,6 +72,27 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+const ICONS = {
+  file: 'M6 2h8l5 5v15H6zM14 2v5h5',
+  pdf: 'M6 2h8l5 5v15H6zM14 2v5h5M9 13h6M9 17h6',
+  clip: 'M21 11.5l-8.5 8.5a5 5 0 01-7-7L14 4.5a3.3 3.3 0 014.7 4.7l-8.6 8.6a1.7 1.7 0 01-2.4-2.4L15.5 7.6',
+  tool: 'M14.7 6.3a4 4 0 005 5L21 13l-8 8-3-3 1.3-1.3a4 4 0 01-5-5L3 8.5 8.5 3z',
+};
+/** A small stroked SVG icon (decorative). */
+function icon(name) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', ICONS[name] || ICONS.file);
+  svg.append(path);
+  return svg;
+}
+
 function relativeTime(ms) {
   if (!ms) return '';
   const d = (Date.now() - Number(ms)) / 1000;
@@ -437,9 +458,15 @@ function currentSession() {
   return state.sessions.find((s) => s.id === state.sessionId) || null;
 }
 
+// Bumped by every local change to the list (create, rename, delete), so a
+// GET that was in flight during the change cannot bring back stale records.
+let sessionsEpoch = 0;
+
 async function refreshSessions() {
+  const epoch = sessionsEpoch;
   try {
     const list = await api('GET', `/api/sessions?agentId=${enc(state.agentId)}`);
+    if (epoch !== sessionsEpoch) { scheduleSessionsRefresh(); return; }
     state.sessions = Array.isArray(list) ? list : (list && list.sessions) || [];
     state.sessions.sort((a, b) => asTime(b.updatedAt) - asTime(a.updatedAt));
   } catch (e) {
@@ -486,6 +513,7 @@ async function createSession() {
   try {
     const name = `Chat ${new Date().toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}`;
     const rec = await api('POST', '/api/sessions', { agentId: state.agentId, name });
+    sessionsEpoch += 1;
     state.sessions = [rec, ...state.sessions.filter((s) => s.id !== rec.id)];
     renderSessions();
     closeDrawer();
@@ -615,12 +643,12 @@ function renderAttachment(a) {
   }
   if (typeof a.textContent === 'string') {
     return el('details', { class: 'att att-file', 'data-testid': 'attachment' },
-      el('summary', {}, el('span', { class: 'att-icon', 'aria-hidden': 'true', text: '📄' }), el('span', { class: 'att-name', text: name }),
+      el('summary', {}, icon('file'), el('span', { class: 'att-name', text: name }),
         el('span', { class: 'muted small', text: ` ${formatBytes(a.textContent.length)}` })),
       el('pre', { class: 'att-text', text: a.textContent.slice(0, 20000) }));
   }
   return el('div', { class: 'att att-file', 'data-testid': 'attachment' },
-    el('span', { class: 'att-icon', 'aria-hidden': 'true', text: a.mimeType === 'application/pdf' ? '📕' : '📎' }),
+    icon(a.mimeType === 'application/pdf' ? 'pdf' : 'clip'),
     el('span', { class: 'att-name', text: name }));
 }
 
@@ -635,6 +663,7 @@ async function renameSession(name) {
   if (!s || !name) return;
   try {
     const rec = await api('PUT', `/api/sessions/${enc(s.id)}?agentId=${enc(s.agentId || state.agentId)}`, { name });
+    sessionsEpoch += 1;
     Object.assign(s, rec && typeof rec === 'object' ? rec : { name });
     if (!rec || !rec.name) s.name = name;
     renderSessions();
@@ -663,6 +692,7 @@ async function onDeleteClick() {
   btn.classList.remove('armed');
   try {
     await api('DELETE', `/api/sessions/${enc(s.id)}?agentId=${enc(s.agentId || state.agentId)}`);
+    sessionsEpoch += 1;
     storageSet(LS.speak(s.id), null);
     state.sessions = state.sessions.filter((x) => x.id !== s.id);
     showChat(null);
@@ -943,7 +973,7 @@ function toolStart(r, runId, name, input) {
   if (!node) return;
   tool.card = el('details', { class: 'tool-card', 'data-testid': 'tool-card', 'data-state': 'running' },
     el('summary', {},
-      el('span', { class: 'tool-icon', 'aria-hidden': 'true', text: '⚙' }),
+      icon('tool'),
       el('span', { class: 'tool-name', text: tool.name }),
       el('span', { class: 'tool-state', text: 'running' })),
     el('div', { class: 'tool-section' }, el('div', { class: 'tool-label', text: 'Input' }), el('pre', { text: prettyJson(input) })),
@@ -1221,13 +1251,12 @@ function drawChart() {
     const x0 = W - PAD - step * (vals.length - 1);
     const pts = vals.map((v, i) => `${(x0 + i * step).toFixed(1)},${(H - PAD - (v / max) * (H - 2 * PAD)).toFixed(1)}`).join(' ');
     nodes.push(mk('polyline', { points: pts, class: `series ${cls}` }));
-    const label = mk('text', { x: W - PAD, y: cls === 'rate' ? 16 : 32, class: `axis ${cls}`, 'text-anchor': 'end' });
-    label.textContent = `max ${(max / 1.15).toFixed(1)}${cls === 'latency' ? ' ms' : '/s'}`;
-    nodes.push(label);
+    $(`legend-${cls}`).textContent = `max ${(max / 1.15).toFixed(cls === 'latency' ? 1 : 2)}${cls === 'latency' ? ' ms' : '/s'}`;
   };
   series('rate', 'rate');
   series('latency', 'latency');
   svg.replaceChildren(...nodes);
+  svg.dataset.samples = String(stats.samples.length);
 }
 
 // ---------------------------------------------------------------- layout
@@ -1264,6 +1293,7 @@ function bind() {
   $('agent-select').addEventListener('change', async (ev) => {
     state.agentId = ev.target.value;
     storageSet(LS.agent, state.agentId);
+    sessionsEpoch += 1;
     await refreshSessions();
   });
   $('copy-key').addEventListener('click', copyKey);
@@ -1291,6 +1321,12 @@ function bind() {
     }
   });
   input.addEventListener('input', autoGrow);
+  const narrow = window.matchMedia('(max-width: 760px)');
+  const setPlaceholder = () => {
+    input.placeholder = narrow.matches ? 'Message' : 'Message (Enter to send, Shift+Enter for a new line)';
+  };
+  setPlaceholder();
+  narrow.addEventListener('change', setPlaceholder);
   $('file-input').addEventListener('change', async (ev) => {
     const files = Array.from(ev.target.files || []);
     ev.target.value = '';

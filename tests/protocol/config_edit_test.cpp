@@ -170,7 +170,7 @@ TEST_CASE("malformed file text is an error, never a rewrite") {
 TEST_CASE("setting the voice replaces it in place or appends it") {
   auto out = config_set_voice(sample, R"({"provider":"elevenlabs"})");
   REQUIRE(out.has_value());
-  CHECK(pos(*out, "\"mcp\"") < pos(*out, "\"voice\""));
+  CHECK(pos(*out, "\n  \"mcp\"") < pos(*out, "\n  \"voice\""));
   auto cfg = reload(*out);
   CHECK(cfg.voice_json == R"({"provider":"elevenlabs"})");
   auto again = config_set_voice(

@@ -206,8 +206,9 @@ TEST_CASE("known-but-unused top-level sections each give one warning") {
                       R"("search":{},"skills":{},"browser":{},"mcp":{},)"
                       R"("rooms":[],"providers":{},"discovery":{"a":{"b":1}},)"
                       R"("$schema":"x"})");
-  CHECK(cfg.warnings.size() == 13);
-  for (const char* key : {"voice", "summarization", "modelRetry", "toolRetry",
+  CHECK(cfg.warnings.size() == 12);
+  CHECK_FALSE(has_warning(cfg, "unknown key voice (ignored)"));
+  for (const char* key : {"summarization", "modelRetry", "toolRetry",
                           "hooks", "search", "skills", "browser", "mcp",
                           "rooms", "providers", "discovery", "$schema"})
     CHECK(has_warning(cfg, std::string{"unknown key "} + key + " (ignored)"));
@@ -363,6 +364,38 @@ TEST_CASE("controlUi settings are read and checked") {
   CHECK(parse_err(R"({"gateway":{"controlUi":{"port":99999}}})")
         == "cfg.json: gateway.controlUi.port: expected an integer from 0 to "
            "65535, got 99999");
+}
+
+TEST_CASE("controlUi loopback and CORS settings are read and checked") {
+  auto defaults = parse_ok("{}");
+  CHECK_FALSE(defaults.allow_unauthenticated_loopback);
+  CHECK(defaults.cors_origins.empty());
+  auto cfg = parse_ok(R"({"gateway":{"controlUi":{)"
+                      R"("allowUnauthenticatedLoopback":true,)"
+                      R"("allowedOrigins":["http://a:1","https://b"]}}})");
+  CHECK(cfg.allow_unauthenticated_loopback);
+  CHECK(cfg.cors_origins
+        == std::vector<std::string>{"http://a:1", "https://b"});
+  CHECK(cfg.warnings.empty());
+  CHECK(parse_err(R"({"gateway":{"controlUi":{"allowedOrigins":"*"}}})")
+        == R"(cfg.json: gateway.controlUi.allowedOrigins: expected an array )"
+           R"(of strings, got "*")");
+  CHECK(parse_err(R"({"gateway":{"controlUi":{"allowedOrigins":["a",1]}}})")
+        == "cfg.json: gateway.controlUi.allowedOrigins[1]: expected a "
+           "non-empty string, got 1");
+}
+
+TEST_CASE("the top-level voice object is kept as compact JSON") {
+  CHECK(parse_ok("{}").voice_json == "{}");
+  auto cfg = parse_ok(R"({"voice": {"provider": "elevenlabs",)"
+                      R"( "elevenlabs": {"voiceId": "v"}, "x": [1, 2.5]}})");
+  CHECK(cfg.voice_json
+        == R"({"provider":"elevenlabs","elevenlabs":{"voiceId":"v"},)"
+           R"("x":[1,2.5]})");
+  CHECK(cfg.warnings.empty());
+  CHECK(parse_ok(R"({"voice":null})").voice_json == "{}");
+  CHECK(parse_err(R"({"voice":"web_speech"})")
+        == R"(cfg.json: voice: expected an object, got "web_speech")");
 }
 
 TEST_CASE("every limit is read and must be positive") {

@@ -269,7 +269,10 @@ transport::http_result http(uint16_t port, const std::string& method,
 std::string config_json(const std::string& gateway_extra,
                         const std::string& agents_list,
                         const std::string& bindings) {
-  return R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false})"
+  // A caller that configures controlUi itself replaces the default one.
+  bool own_ui = gateway_extra.find("\"controlUi\"") != std::string::npos;
+  return std::string{R"({"gateway":{"host":"127.0.0.1")"}
+         + (own_ui ? "" : R"(,"controlUi":{"enabled":false})")
          + (gateway_extra.empty() ? std::string{} : "," + gateway_extra)
          + R"(},"agents":{"list":)" + agents_list + R"(,"bindings":)" + bindings
          + "}}";
