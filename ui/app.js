@@ -1247,9 +1247,14 @@ function drawChart() {
     const vals = stats.samples.map((s) => s[key]);
     if (vals.length < 2) return;
     const max = Math.max(1, ...vals) * 1.15;
-    const step = (W - 2 * PAD) / (CHART_POINTS - 1);
+    // Spread the first samples over the width; scroll once the window is full.
+    const step = (W - 2 * PAD) / (Math.min(CHART_POINTS, Math.max(12, vals.length)) - 1);
     const x0 = W - PAD - step * (vals.length - 1);
-    const pts = vals.map((v, i) => `${(x0 + i * step).toFixed(1)},${(H - PAD - (v / max) * (H - 2 * PAD)).toFixed(1)}`).join(' ');
+    const xy = vals.map((v, i) => [x0 + i * step, H - PAD - (v / max) * (H - 2 * PAD)]);
+    const pts = xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+    if (cls === 'rate') {
+      nodes.push(mk('polygon', { points: `${xy[0][0].toFixed(1)},${H - PAD} ${pts} ${xy[xy.length - 1][0].toFixed(1)},${H - PAD}`, class: `area ${cls}` }));
+    }
     nodes.push(mk('polyline', { points: pts, class: `series ${cls}` }));
     $(`legend-${cls}`).textContent = `max ${(max / 1.15).toFixed(cls === 'latency' ? 1 : 2)}${cls === 'latency' ? ' ms' : '/s'}`;
   };

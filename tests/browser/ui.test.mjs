@@ -354,7 +354,7 @@ test('reconnects after a gateway restart and keeps the view', async () => {
 test('phone layout: drawer, usable chat, no horizontal scroll', async () => {
   const phone = await browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true,
-    storageState: await context.storageState(), colorScheme: 'dark',
+    storageState: await context.storageState(), colorScheme: 'dark', reducedMotion: 'reduce',
   });
   try {
     const p = await phone.newPage();
