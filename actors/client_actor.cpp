@@ -27,6 +27,20 @@ struct client_state {
   std::set<std::pair<std::string, std::string>> subscriptions;  // agent, key
   static inline const char* name = "client";
 
+  client_state() = default;
+  client_state(const client_state&) = delete;
+  client_state& operator=(const client_state&) = delete;
+
+  // Cleanup lives here, not in attach_functor: CAF 0.17 runs attached
+  // functors after it destroyed the state.
+  ~client_state() {
+    if (cfg && cfg->metrics) {
+      bump(cfg->metrics->clients, -1);
+      if (authenticated)
+        bump(cfg->metrics->authenticated, -1);
+    }
+  }
+
   void reply(std::string bytes) const {
     if (auto c = conn.lock())
       c->send(transport::make_frame(std::move(bytes)));
@@ -177,14 +191,6 @@ client_actor::behavior_type client_behavior(client_pointer self,
   }
   if (st.cfg->metrics)
     bump(st.cfg->metrics->clients, 1);
-  self->attach_functor([=] {
-    auto& st = self->state;
-    if (st.cfg->metrics) {
-      bump(st.cfg->metrics->clients, -1);
-      if (st.authenticated)
-        bump(st.cfg->metrics->authenticated, -1);
-    }
-  });
   return {
     [=](inbound_text& in) {
       auto& st = self->state;

@@ -51,6 +51,19 @@ struct session_state {
   bool stored = false;  ///< The record exists in the store.
   static inline const char* name = "session";
 
+  session_state() = default;
+  session_state(const session_state&) = delete;
+  session_state& operator=(const session_state&) = delete;
+
+  // Cleanup lives here, not in attach_functor: CAF 0.17 runs attached
+  // functors after it destroyed the state.
+  ~session_state() {
+    if (cfg.metrics)
+      bump(cfg.metrics->active_sessions, -1);
+    if (running && running->turn)
+      caf::anon_send_exit(running->turn, caf::exit_reason::kill);
+  }
+
   // -- encoding ---------------------------------------------------------------
 
   protocol::event_context ctx(const entry& e) const {
@@ -81,22 +94,28 @@ struct session_state {
 
   // -- records ----------------------------------------------------------------
 
+  /// (Re)loads the record from the store. `next_seq` never goes backwards:
+  /// writes still in flight (or a cancelled entry's queue removal) use the
+  /// numbers handed out so far, and reusing one would overwrite or erase
+  /// another request's keys.
   void load_record() {
+    auto floor = record.next_seq;
     auto rec = cfg.store->get_session(cfg.agent_id, cfg.session_key);
     if (rec && rec.value()) {
       record = std::move(*rec.value());
       stored = true;
-      return;
+    } else {
+      stored = false;
+      if (!rec)
+        log::actors()->error("session load failed agent={} session={} error={}",
+                             cfg.agent_id, cfg.session_key, rec.error().message);
+      record = protocol::session_record{};
+      record.agent_id = cfg.agent_id;
+      record.id = cfg.session_key;
+      record.name = cfg.session_key;
+      record.created_at = record.updated_at = protocol::now_ms();
     }
-    stored = false;
-    if (!rec)
-      log::actors()->error("session load failed agent={} session={} error={}",
-                           cfg.agent_id, cfg.session_key, rec.error().message);
-    record = protocol::session_record{};
-    record.agent_id = cfg.agent_id;
-    record.id = cfg.session_key;
-    record.name = cfg.session_key;
-    record.created_at = record.updated_at = protocol::now_ms();
+    record.next_seq = std::max(record.next_seq, floor);
   }
 
   protocol::message_record add_message(std::string role, std::string content,
@@ -242,9 +261,11 @@ void start_next(session_pointer self) {
     .then(
       [=](turn_actor& turn) {
         auto& st = self->state;
-        if (!st.running || st.running->turn_seq != turn_seq || !turn)
-          return;
-        if (st.running->cancelled) {
+        if (!turn)
+          return;  // the agent failed it already (turn_failed is on its way)
+        if (!st.running || st.running->turn_seq != turn_seq
+            || st.running->cancelled || st.running->finishing) {
+          // Its request ended (cancelled, deleted) before the handle came.
           self->send_exit(turn, caf::exit_reason::kill);
           return;
         }
@@ -336,7 +357,8 @@ void on_enqueue(session_pointer self, enqueue_request& m) {
   batch.ops.push_back(st.put(std::move(user)));
   batch.ops.push_back(storage::put_pending{p});
   batch.ops.push_back(storage::put_session{st.record});
-  st.stored = true;  // committed with this batch (reloaded if it fails)
+  bool was_stored = st.stored;
+  st.stored = true;  // committed with this batch
   auto seq = p.seq;
   st.queue.push(seq, m.request_id, m.owner,
                 request_payload{std::move(m.req), std::move(m.from)});
@@ -348,7 +370,12 @@ void on_enqueue(session_pointer self, enqueue_request& m) {
             return;
           auto gone = *e;
           st.queue.erase(seq);
-          st.load_record();  // the in-memory record counted an unsaved message
+          // Undo what this batch added to the record. Sequence numbers only
+          // move forward (a gap is harmless; reuse would overwrite another
+          // accepted request's keys).
+          if (st.record.message_count > 0)
+            st.record.message_count--;
+          st.stored = was_stored;
           fail_entry(self, gone, "Storage failure: " + why,
                      error_code::storage_failure);
           start_next(self);
@@ -558,13 +585,6 @@ session_actor::behavior_type session_behavior(session_pointer self,
   self->state.load_record();
   if (self->state.cfg.metrics)
     bump(self->state.cfg.metrics->active_sessions, 1);
-  self->attach_functor([=] {
-    auto& st = self->state;
-    if (st.cfg.metrics)
-      bump(st.cfg.metrics->active_sessions, -1);
-    if (st.running && st.running->turn)
-      caf::anon_send_exit(st.running->turn, caf::exit_reason::kill);
-  });
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   recover(self);
   return {

@@ -31,20 +31,7 @@ error bad_file(std::string message) {
   return error{error_code::config_invalid, std::move(message)};
 }
 
-/// A JSON value for an error message: `"abc"`, `12`, `an array`, ...
-std::string describe(const Value& v) {
-  if (v.IsArray())
-    return "an array";
-  if (v.IsObject())
-    return "an object";
-  rapidjson::StringBuffer buf;
-  detail::json_writer w{buf};
-  v.Accept(w);
-  std::string text{buf.GetString(), buf.GetSize()};
-  if (text.size() > 64)
-    text = preview(text, 60) + "...";
-  return text;
-}
+using detail::describe;
 
 error wrong_type(std::string_view field, std::string_view form,
                  const Value& got) {

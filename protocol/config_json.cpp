@@ -17,28 +17,32 @@
 
 namespace wingman::protocol {
 
-namespace {
+namespace detail {
 
-using rapidjson::Value;
-
-constexpr int64_t int_max = INT_MAX;
-constexpr int64_t max_bytes = int64_t{1} << 40;
-
-/// Renders a JSON value for an error message, e.g. `"abc"`, `12.5`,
-/// `an array`.
-std::string describe(const Value& v) {
+std::string describe(const rapidjson::Value& v) {
   if (v.IsArray())
     return "an array";
   if (v.IsObject())
     return "an object";
   rapidjson::StringBuffer buf;
-  detail::json_writer w{buf};
+  json_writer w{buf};
   v.Accept(w);
   std::string text{buf.GetString(), buf.GetSize()};
   if (text.size() > 64)
     text = preview(text, 60) + "...";
   return text;
 }
+
+} // namespace detail
+
+namespace {
+
+using rapidjson::Value;
+using detail::describe;
+
+constexpr int64_t int_max = INT_MAX;
+constexpr int64_t max_bytes = int64_t{1} << 40;
+
 
 /// `s` as a JSON string literal, for error messages.
 std::string quote_text(std::string_view s) {

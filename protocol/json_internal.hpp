@@ -76,4 +76,8 @@ std::string read_attachments(const rapidjson::Value& v, std::string_view path,
 std::string read_routing(const rapidjson::Value& v, std::string_view path,
                          routing_info& out);
 
+/// Renders a JSON value for an error message: `"abc"`, `12.5`, `an array`,
+/// `an object`; long values are cut to about 60 characters.
+std::string describe(const rapidjson::Value& v);
+
 } // namespace wingman::protocol::detail
