@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <utility>
 
@@ -154,6 +155,17 @@ bool is_text(std::string_view data) noexcept {
     i += len;
   }
   return true;
+}
+
+std::string make_dirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      auto part = dir.substr(0, i);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
+        return "cannot create " + part + ": " + std::strerror(errno);
+    }
+  }
+  return {};
 }
 
 } // namespace wingman::actors

@@ -72,4 +72,8 @@ class fs_guard {
 /// True when `data` looks like text: no NUL byte and valid UTF-8.
 bool is_text(std::string_view data) noexcept;
 
+/// Creates `dir` and its missing parents (mode 0700). Returns "" or an error
+/// naming the folder that could not be created.
+std::string make_dirs(const std::string& dir);
+
 } // namespace wingman::actors

@@ -14,6 +14,7 @@
 #include "actors/client_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/http_api.hpp"
+#include "actors/fs_guard.hpp"
 #include "actors/log.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/storage_actor.hpp"
@@ -24,16 +25,6 @@ namespace wingman::actors {
 
 namespace {
 
-std::string make_dirs(const std::string& dir) {
-  for (size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      auto part = dir.substr(0, i);
-      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-        return "cannot create " + part + ": " + std::strerror(errno);
-    }
-  }
-  return {};
-}
 
 caf::actor_system_config make_caf_config(const protocol::gateway_config& c) {
   caf::actor_system_config cfg;

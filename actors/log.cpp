@@ -1,5 +1,7 @@
 #include "actors/log.hpp"
 
+#include "actors/fs_guard.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -25,17 +27,6 @@ std::shared_ptr<spdlog::logger> get(const char* name) {
   return l;
 }
 
-std::string make_dirs(const std::string& dir) {
-  std::string partial;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      partial = dir.substr(0, i);
-      if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
-        return "cannot create " + partial + ": " + std::strerror(errno);
-    }
-  }
-  return {};
-}
 
 } // namespace
 

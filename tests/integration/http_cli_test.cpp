@@ -106,9 +106,20 @@ TEST_CASE("a config error names the file and the key and the gateway refuses to 
   CHECK(r.err.find("gateway.port") != std::string::npos);
 }
 
+TEST_CASE("a second gateway on the same state dir refuses to start") {
+  temp_dir home;
+  gateway_process gw{home.path()};
+  auto r = test::run_wingman({"gateway", "run", "--port", "0", "--state-dir",
+                              home.path()}, home.path());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("another gateway (pid " + std::to_string(gw.pid()) + ")")
+        != std::string::npos);
+  CHECK(test::http(gw.port(), "GET", "/health").status == 200);  // undisturbed
+}
+
 TEST_CASE("gateway start, status and stop manage a daemon") {
   temp_dir home;
-  auto state = home.path() + "/state";
+  auto state = home.path() + "/deep/er/state";  // parents are created
   auto start = test::run_wingman({"gateway", "start", "--port", "0",
                                   "--state-dir", state}, home.path());
   REQUIRE_MESSAGE(start.exit_code == 0, start.err);
@@ -117,6 +128,10 @@ TEST_CASE("gateway start, status and stop manage a daemon") {
                                   home.path());
   CHECK(status.exit_code == 0);
   CHECK(status.out.find("healthy") != std::string::npos);
+  auto twice = test::run_wingman({"gateway", "start", "--port", "0",
+                                  "--state-dir", state}, home.path());
+  CHECK(twice.exit_code == 1);
+  CHECK(twice.err.find("already running") != std::string::npos);
   auto stop = test::run_wingman({"gateway", "stop", "--state-dir", state},
                                 home.path());
   CHECK(stop.exit_code == 0);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <thread>
 
+#include "actors/fs_guard.hpp"
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "transport/client.hpp"
@@ -39,8 +41,45 @@ long read_number(const std::string& path) {
   return (in >> v) ? v : 0;
 }
 
-bool alive(pid_t pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+/// The pid of the gateway holding the lock on the pid file, or 0 when no
+/// gateway runs on this state dir (a stale file or a recycled pid is never
+/// mistaken for a live gateway).
+pid_t running_pid(const protocol::gateway_config& cfg) {
+  int fd = ::open(pid_file(cfg).c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  pid_t pid = 0;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+    pid = static_cast<pid_t>(read_number(pid_file(cfg)));
+  ::close(fd);  // also releases the lock if we got it
+  return pid;
+}
+
+/// Takes the state dir's lock for this process's lifetime and writes our
+/// pid. Returns the fd (kept open) or -1 with `err` set.
+int take_lock(const protocol::gateway_config& cfg, std::string& err) {
+  if (auto e = actors::make_dirs(cfg.state_dir); !e.empty()) {
+    err = e;
+    return -1;
+  }
+  int fd = ::open(pid_file(cfg).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err = "cannot open " + pid_file(cfg) + ": " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    err = "another gateway (pid " + std::to_string(read_number(pid_file(cfg)))
+          + ") is using the state dir " + cfg.state_dir;
+    ::close(fd);
+    return -1;
+  }
+  auto pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    err = "cannot write " + pid_file(cfg) + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 void write_all(int fd, const std::string& s) {
@@ -75,6 +114,14 @@ int run_gateway(const protocol::gateway_config& cfg, const std::string& log_leve
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+
+  std::string lock_err;
+  int lock_fd = take_lock(cfg, lock_err);
+  if (lock_fd < 0) {
+    std::cerr << "wingman: " << lock_err << "\n";
+    write_all(ready_fd, "error " + lock_err + "\n");
+    return 1;
+  }
 
   actors::log::log_options lo;
   lo.level = log_level;
@@ -124,19 +171,22 @@ int run_gateway(const protocol::gateway_config& cfg, const std::string& log_leve
   ::kill(::getpid(), SIGTERM);
   waiter.join();
   ::unlink(port_file(cfg).c_str());
+  ::unlink(pid_file(cfg).c_str());
+  ::close(lock_fd);
   log->info("gateway stopped");
   spdlog::shutdown();
   return 0;
 }
 
 int start_daemon(const protocol::gateway_config& cfg, const std::string& log_level) {
-  auto pid = static_cast<pid_t>(read_number(pid_file(cfg)));
-  if (alive(pid)) {
+  if (auto pid = running_pid(cfg)) {
     std::cerr << "wingman: gateway already running (pid " << pid << ")\n";
     return 1;
   }
-  ::mkdir(cfg.state_dir.c_str(), 0700);
-  ::mkdir((cfg.state_dir + "/logs").c_str(), 0700);
+  if (auto err = actors::make_dirs(cfg.state_dir + "/logs"); !err.empty()) {
+    std::cerr << "wingman: " << err << "\n";
+    return 1;
+  }
   int fds[2];
   if (::pipe(fds) != 0) {
     std::perror("wingman: pipe");
@@ -154,14 +204,13 @@ int start_daemon(const protocol::gateway_config& cfg, const std::string& log_lev
       ::_exit(0);
     auto out = cfg.state_dir + "/logs/gateway.out";
     int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0)
+      fd = ::open("/dev/null", O_WRONLY);  // never keep the caller's stdout
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    write_file(pid_file(cfg), std::to_string(::getpid()) + "\n");
-    int rc = run_gateway(cfg, log_level, fds[1]);
-    ::unlink(pid_file(cfg).c_str());
-    ::_exit(rc);
+    ::_exit(run_gateway(cfg, log_level, fds[1]));  // takes the pid-file lock
   }
   ::close(fds[1]);
   ::waitpid(child, nullptr, 0);
@@ -173,7 +222,7 @@ int start_daemon(const protocol::gateway_config& cfg, const std::string& log_lev
   ::close(fds[0]);
   if (reply.rfind("ok ", 0) == 0) {
     std::cout << "wingman gateway started (pid "
-              << read_number(pid_file(cfg)) << ") on http://" << cfg.host
+              << running_pid(cfg) << ") on http://" << cfg.host
               << ":" << std::stoi(reply.substr(3)) << "\n"
               << "logs: " << cfg.state_dir << "/logs/\n";
     return 0;
@@ -186,29 +235,27 @@ int start_daemon(const protocol::gateway_config& cfg, const std::string& log_lev
 }
 
 int stop_daemon(const protocol::gateway_config& cfg) {
-  auto pid = static_cast<pid_t>(read_number(pid_file(cfg)));
-  if (!alive(pid)) {
+  auto pid = running_pid(cfg);
+  if (pid == 0) {
     std::cout << "wingman gateway is not running\n";
-    ::unlink(pid_file(cfg).c_str());
     return 0;
   }
   ::kill(pid, SIGTERM);
-  // A CLI wait for another process: poll its existence, bounded.
-  for (int i = 0; i < 300 && alive(pid); ++i)
+  // A CLI waiting for another process: poll its lock, bounded.
+  for (int i = 0; i < 300 && running_pid(cfg) == pid; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  if (alive(pid)) {
+  if (running_pid(cfg) == pid) {
     std::cerr << "wingman: gateway (pid " << pid
               << ") did not stop within 15 s; sending SIGKILL\n";
     ::kill(pid, SIGKILL);
   }
-  ::unlink(pid_file(cfg).c_str());
   std::cout << "wingman gateway stopped (pid " << pid << ")\n";
   return 0;
 }
 
 int daemon_status(const protocol::gateway_config& cfg) {
-  auto pid = static_cast<pid_t>(read_number(pid_file(cfg)));
-  if (!alive(pid)) {
+  auto pid = running_pid(cfg);
+  if (pid == 0) {
     std::cout << "wingman gateway: not running\n";
     return 1;
   }
