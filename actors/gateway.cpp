@@ -66,16 +66,36 @@ gateway::gateway(protocol::gateway_config cfg)
 }
 
 gateway::~gateway() {
-  stop();
-  impl_->server.reset();  // closes sockets -> client actors exit
-  for (auto& a : impl_->agents)
+  auto& d = *impl_;
+  stop();  // no more inbound frames; io threads have returned
+  // Stop every actor that writes to connections (router, its linked
+  // sessions, directory) and wait until they are gone *before* the server
+  // and its io_context are destroyed: none may be posting to a socket then.
+  // Client actors only answer inbound frames, and there are none now.
+  for (auto& a : d.agents)
     caf::anon_send_exit(a, caf::exit_reason::kill);
-  if (impl_->router)
-    caf::anon_send_exit(impl_->router, caf::exit_reason::kill);
-  if (impl_->directory)
-    caf::anon_send_exit(impl_->directory, caf::exit_reason::kill);
-  if (impl_->storage)
-    caf::anon_send_exit(impl_->storage, caf::exit_reason::user_shutdown);
+  {
+    caf::scoped_actor self{d.sys};
+    std::vector<caf::actor_addr> waiting;
+    auto stop_and_watch = [&](const auto& hdl) {
+      if (!hdl)
+        return;
+      self->monitor(hdl);
+      waiting.push_back(caf::actor_cast<caf::actor_addr>(hdl));
+      self->send_exit(hdl, caf::exit_reason::kill);
+    };
+    stop_and_watch(d.router);
+    stop_and_watch(d.directory);
+    for (size_t i = 0; i < waiting.size(); ++i)
+      self->receive([](caf::down_msg&) {},
+                    caf::after(std::chrono::seconds{5}) >> [] {});
+    // Sessions die right after their router (linked); they count themselves.
+    for (int i = 0; i < 5000 && d.metrics->active_sessions.load() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  d.server.reset();  // closes sockets -> client actors exit
+  if (d.storage)
+    caf::anon_send_exit(d.storage, caf::exit_reason::user_shutdown);
 }
 
 std::string gateway::start() {
