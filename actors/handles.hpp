@@ -32,7 +32,9 @@ using session_actor =
                    caf::reacts_to<turn_delta>,
                    caf::reacts_to<turn_completed>,
                    caf::reacts_to<turn_failed>,
-                   caf::reacts_to<session_admin>>;
+                   caf::reacts_to<session_admin>,
+                   caf::reacts_to<stop_atom>,
+                   caf::reacts_to<idle_atom, uint64_t>>;
 
 /// Bindings -> agent, session registry, request registry.
 using router_actor =
@@ -40,6 +42,7 @@ using router_actor =
                    caf::reacts_to<cancel_request>,
                    caf::reacts_to<subscribe_request>,
                    caf::reacts_to<request_finished>,
+                   caf::reacts_to<session_idle>,
                    caf::reacts_to<session_admin>,
                    caf::reacts_to<upsert_agent>,
                    caf::reacts_to<remove_agent>,

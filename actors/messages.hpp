@@ -83,6 +83,14 @@ struct subscribe_request {
   peer from;
 };
 
+/// The session has been idle (no turn, queue, subscriber or write) since it
+/// had received `received` messages from the router (session -> router).
+struct session_idle {
+  std::string agent_id;
+  std::string session_key;
+  uint64_t received = 0;
+};
+
 /// A request reached its terminal event or was refused (session -> router).
 struct request_finished {
   std::string request_id;
@@ -183,6 +191,10 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// Asks the router whether start-up recovery is done; the reply is the
 /// number of durable requests it found.
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+/// Router -> idle session: stop now (nothing is in flight to it).
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Session -> self: re-check idleness after the idle timeout.
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 /// One inbound WebSocket message (transport -> client actor).
 struct inbound_text {
@@ -196,6 +208,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::enqueue_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::cancel_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::subscribe_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::request_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::session_idle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::session_admin)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::upsert_agent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::remove_agent)

@@ -35,6 +35,7 @@ struct router_state {
   std::unordered_map<std::string, size_t> agent_index;  // id -> cfg.agents[i]
   std::map<session_id, session_actor> sessions;
   std::map<caf::actor_addr, session_id> session_of;     // for exits
+  std::map<caf::actor_addr, uint64_t> sent;             // messages forwarded
   std::unordered_multimap<std::string, request_owner> requests;
   std::map<session_id, std::vector<caf::actor_clock::time_point>> restarts;  // crash times
   uint64_t recovered = 0;  // durable requests found at start
@@ -80,6 +81,13 @@ struct router_state {
 
 using router_pointer = router_actor::stateful_pointer<router_state>;
 
+/// Sends `msg` to a session, counting it for the passivation handshake.
+template <class Msg>
+void forward(router_pointer self, const session_actor& s, Msg&& msg) {
+  self->state.sent[caf::actor_cast<caf::actor_addr>(s)]++;
+  self->send(s, std::forward<Msg>(msg));
+}
+
 session_actor session_for(router_pointer self, const agent_entry& a,
                           const std::string& key) {
   auto& st = self->state;
@@ -92,6 +100,7 @@ session_actor session_for(router_pointer self, const agent_entry& a,
   sc.model = a.config.model;
   sc.session_key = key;
   sc.queue_depth = st.cfg.session_queue_depth;
+  sc.idle_timeout = st.cfg.session_idle_timeout;
   sc.agent = a.handle;
   sc.storage = st.cfg.storage;
   sc.router = self;
@@ -151,7 +160,7 @@ void on_route(router_pointer self, route_request& r) {
   }
   auto s = session_for(self, *a, key);
   st.requests.emplace(r.request_id, request_owner{owner, s});
-  self->send(s, enqueue_request{std::move(r.request_id), std::move(owner),
+  forward(self, s, enqueue_request{std::move(r.request_id), std::move(owner),
                                 std::move(r.req), std::move(r.from)});
 }
 
@@ -166,7 +175,7 @@ void on_cancel(router_pointer self, cancel_request& c) {
   }
   for (auto i = b; i != e; ++i)
     if (i->second.owner == c.owner) {
-      self->send(i->second.session, std::move(c));
+      forward(self, i->second.session, std::move(c));
       return;
     }
   send_frame(c.from, protocol::encode_error(
@@ -191,7 +200,7 @@ void on_subscribe(router_pointer self, subscribe_request& s) {
     return;
   }
   s.agent_id = a->config.id;
-  self->send(session_for(self, *a, s.session_id), std::move(s));
+  forward(self, session_for(self, *a, s.session_id), std::move(s));
 }
 
 void on_session_admin(router_pointer self, session_admin& m) {
@@ -205,7 +214,22 @@ void on_session_admin(router_pointer self, session_admin& m) {
     m.respond(std::move(r));
     return;
   }
-  self->send(session_for(self, *a, m.session_key), std::move(m));
+  forward(self, session_for(self, *a, m.session_key), std::move(m));
+}
+
+/// Stops an idle session if nothing was sent to it since it became idle.
+void on_session_idle(router_pointer self, const session_idle& m) {
+  auto& st = self->state;
+  auto i = st.sessions.find(session_id{m.agent_id, m.session_key});
+  if (i == st.sessions.end())
+    return;
+  auto addr = caf::actor_cast<caf::actor_addr>(i->second);
+  if (st.sent[addr] != m.received)
+    return;  // a message is on its way: it is not idle any more
+  self->send(i->second, stop_atom::value);
+  st.sessions.erase(i);
+  st.session_of.erase(addr);
+  st.sent.erase(addr);
 }
 
 void on_upsert_agent(router_pointer self, upsert_agent& u) {
@@ -281,6 +305,7 @@ router_actor::behavior_type router_behavior(router_pointer self,
     auto i = st.session_of.find(em.source);
     if (i == st.session_of.end())
       return;  // an agent spawned at run time, or an unknown link
+    st.sent.erase(em.source);
     if (!em.reason) {  // a session that ended normally
       st.sessions.erase(i->second);
       st.session_of.erase(i);
@@ -321,6 +346,7 @@ router_actor::behavior_type router_behavior(router_pointer self,
     },
     [=](ready_atom) { return self->state.recovered; },
     [=](session_admin& m) { on_session_admin(self, m); },
+    [=](const session_idle& m) { on_session_idle(self, m); },
     [=](upsert_agent& u) { on_upsert_agent(self, u); },
     [=](const remove_agent& r) { on_remove_agent(self, r); },
   };

@@ -6,6 +6,7 @@
 // requests accepted before a crash run again, in order.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct router_config {
   std::vector<protocol::binding> bindings;
   std::string default_agent;
   size_t session_queue_depth = 100;
+  std::chrono::seconds session_idle_timeout{60};
   storage_actor storage;
   directory_actor directory;
   std::shared_ptr<storage::store> store;

@@ -49,7 +49,17 @@ struct session_state {
   std::vector<peer> subscribers;
   uint64_t turn_counter = 0;
   bool stored = false;  ///< The record exists in the store.
+  uint64_t received = 0;       ///< Messages received from the router.
+  int writes_in_flight = 0;
+  bool idle_armed = false;     ///< An idle timer runs for `idle_epoch`.
+  uint64_t idle_epoch = 0;
   static inline const char* name = "session";
+
+  /// Nothing runs, waits, watches or is being written.
+  bool is_idle() const {
+    return !running && queue.empty() && subscribers.empty()
+           && writes_in_flight == 0;
+  }
 
   session_state() = default;
   session_state(const session_state&) = delete;
@@ -152,20 +162,43 @@ using session_pointer = session_actor::stateful_pointer<session_state>;
 
 // -- helpers that send (free functions keep the behavior list short) ---------
 
+/// Arms the idle timer when the session just became idle (passivation:
+/// when it fires and the session is still idle, the router is asked to stop
+/// it; the router agrees only if nothing is in flight to it).
+void check_idle(session_pointer self) {
+  auto& st = self->state;
+  if (!st.is_idle()) {
+    st.idle_armed = false;
+    return;
+  }
+  if (st.idle_armed)
+    return;
+  st.idle_armed = true;
+  self->delayed_send(self, st.cfg.idle_timeout, idle_atom::value,
+                     ++st.idle_epoch);
+}
+
 /// Writes `batch`, then calls `ok()` or `fail(error)` in this actor.
 template <class Ok, class Fail>
 void write(session_pointer self, storage::write_batch batch, Ok ok, Fail fail) {
+  self->state.writes_in_flight++;
   self
     ->request(self->state.cfg.storage, storage_timeout,
               write_request{std::move(batch)})
     .then(
       [=](write_ack& ack) mutable {
+        self->state.writes_in_flight--;
         if (ack.ok)
           ok();
         else
           fail(ack.error);
+        check_idle(self);
       },
-      [=](caf::error& err) mutable { fail(self->system().render(err)); });
+      [=](caf::error& err) mutable {
+        self->state.writes_in_flight--;
+        fail(self->system().render(err));
+        check_idle(self);
+      });
 }
 
 void start_next(session_pointer self);
@@ -585,12 +618,29 @@ session_actor::behavior_type session_behavior(session_pointer self,
   self->state.load_record();
   if (self->state.cfg.metrics)
     bump(self->state.cfg.metrics->active_sessions, 1);
-  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    on_down(self, dm);
+    check_idle(self);
+  });
   recover(self);
+  check_idle(self);
+  // Messages from the router are counted for the passivation handshake.
   return {
-    [=](enqueue_request& m) { on_enqueue(self, m); },
-    [=](const cancel_request& c) { on_cancel(self, c); },
-    [=](subscribe_request& s) { on_subscribe(self, s); },
+    [=](enqueue_request& m) {
+      self->state.received++;
+      on_enqueue(self, m);
+      check_idle(self);
+    },
+    [=](const cancel_request& c) {
+      self->state.received++;
+      on_cancel(self, c);
+      check_idle(self);
+    },
+    [=](subscribe_request& m) {
+      self->state.received++;
+      on_subscribe(self, m);
+      check_idle(self);
+    },
     [=](turn_delta& d) {
       auto& st = self->state;
       if (!is_current(self, d.turn_seq))
@@ -613,7 +663,19 @@ session_actor::behavior_type session_behavior(session_pointer self,
       if (is_current(self, d.turn_seq))
         finish_running(self, std::nullopt, {}, std::move(d.message), d.code);
     },
-    [=](session_admin& m) { on_admin(self, m); },
+    [=](session_admin& m) {
+      self->state.received++;
+      on_admin(self, m);
+      check_idle(self);
+    },
+    [=](stop_atom) { self->quit(); },
+    [=](idle_atom, uint64_t epoch) {
+      auto& st = self->state;
+      if (st.idle_armed && epoch == st.idle_epoch && st.is_idle())
+        caf::anon_send(st.cfg.router, session_idle{st.cfg.agent_id,
+                                                   st.cfg.session_key,
+                                                   st.received});
+    },
   };
 }
 

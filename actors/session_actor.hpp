@@ -8,6 +8,7 @@
 // accepted before a crash or restart) and runs them in order.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,7 @@ struct session_config {
   std::string model;  ///< Shown as the chunk's `name`.
   std::string session_key;
   size_t queue_depth = 100;
+  std::chrono::seconds idle_timeout{60};  ///< Idle this long: ask to stop.
   agent_actor agent;
   storage_actor storage;
   router_actor router;

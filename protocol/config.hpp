@@ -48,6 +48,7 @@ struct limits_config {
   size_t max_http_body_bytes = 1u << 20;    ///< maxHttpBodyBytes.
   int auth_failures_per_minute = 10;        ///< authFailuresPerMinute, per address.
   int http_timeout_s = 30;                  ///< httpTimeoutSeconds: HTTP read/idle and handler answer.
+  int session_idle_s = 60;                  ///< sessionIdleSeconds: idle session actors stop after it.
 };
 
 /// `gateway.storage.*` (an extension).

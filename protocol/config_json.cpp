@@ -348,7 +348,8 @@ bool config_parser::parse_limits(const Value& limits) {
   warn_unknown(limits, p,
                {"maxFrameBytes", "writeQueueBytes", "sessionQueueDepth",
                 "pingIntervalSeconds", "idleTimeoutSeconds", "maxHttpBodyBytes",
-                "authFailuresPerMinute", "httpTimeoutSeconds"});
+                "authFailuresPerMinute", "httpTimeoutSeconds",
+                "sessionIdleSeconds"});
   return integer(limits, "maxFrameBytes", p, 1, max_bytes, l.max_frame_bytes)
          && integer(limits, "writeQueueBytes", p, 1, max_bytes,
                     l.write_queue_bytes)
@@ -363,7 +364,9 @@ bool config_parser::parse_limits(const Value& limits) {
          && integer(limits, "authFailuresPerMinute", p, 1, int_max,
                     l.auth_failures_per_minute)
          && integer(limits, "httpTimeoutSeconds", p, 1, int_max,
-                    l.http_timeout_s);
+                    l.http_timeout_s)
+         && integer(limits, "sessionIdleSeconds", p, 1, int_max,
+                    l.session_idle_s);
 }
 
 bool config_parser::parse_storage(const Value& storage) {

@@ -429,4 +429,43 @@ TEST_CASE("a duplicate pending request id from one client is refused") {
   CHECK(refused);
 }
 
+TEST_CASE("an idle session actor stops after the idle timeout and comes back") {
+  actor_fixture f;
+  f.add_agent("main");
+  f.start();
+  auto c = f.connect("cli-1");
+  for (int i = 0; i < 20; ++i) {  // subscribe and leave: 20 session actors
+    auto key = "agent:main:k" + std::to_string(i);
+    f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":")"
+                + key + R"("},"timestamp":1})");
+    f.send(c, R"({"type":"session_unsubscribe","id":"u","payload":{"sessionId":")"
+                + key + R"("},"timestamp":1})");
+  }
+  CHECK(f.metrics->active_sessions.load() == 20);
+  f.advance(59'000);
+  CHECK(f.metrics->active_sessions.load() == 20);  // not before the timeout
+  f.advance(2'000);
+  CHECK(f.metrics->active_sessions.load() == 0);
+  f.request(c, "r1", "still works", R"("sessionKey":"agent:main:k3")");
+  CHECK(f.conn(c).events("r1").back() == "agent-complete");
+}
+
+TEST_CASE("a session with a subscriber or a queued request does not stop") {
+  actor_fixture f;
+  protocol::echo_options slow;
+  slow.delay_ms = 120'000;  // a two-minute turn
+  slow.chunks = 2;
+  f.add_agent("main", slow);
+  f.start();
+  auto c = f.connect("cli-1");
+  f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":"agent:main:watched"},"timestamp":1})");
+  f.request(c, "r1", "long", R"("sessionKey":"agent:main:busy")");
+  f.advance(90'000);
+  CHECK(f.metrics->active_sessions.load() == 2);
+  f.advance(31'000);  // the turn ends at 120 s; idle from then on
+  CHECK(f.conn(c).events("r1").back() == "agent-complete");
+  f.advance(61'000);
+  CHECK(f.metrics->active_sessions.load() == 1);  // the watched one stays
+}
+
 } // TEST_SUITE

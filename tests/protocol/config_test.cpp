@@ -403,7 +403,7 @@ TEST_CASE("every limit is read and must be positive") {
                       R"("writeQueueBytes":4096,"sessionQueueDepth":3,)"
                       R"("pingIntervalSeconds":5,"idleTimeoutSeconds":9,)"
                       R"("maxHttpBodyBytes":777,"authFailuresPerMinute":2,)"
-                      R"("httpTimeoutSeconds":7}}})");
+                      R"("httpTimeoutSeconds":7,"sessionIdleSeconds":11}}})");
   CHECK(cfg.limits.max_frame_bytes == 2048);
   CHECK(cfg.limits.write_queue_bytes == 4096);
   CHECK(cfg.limits.session_queue_depth == 3);
@@ -412,10 +412,12 @@ TEST_CASE("every limit is read and must be positive") {
   CHECK(cfg.limits.max_http_body_bytes == 777);
   CHECK(cfg.limits.auth_failures_per_minute == 2);
   CHECK(cfg.limits.http_timeout_s == 7);
+  CHECK(cfg.limits.session_idle_s == 11);
   for (const char* key : {"maxFrameBytes", "writeQueueBytes",
                           "sessionQueueDepth", "pingIntervalSeconds",
                           "idleTimeoutSeconds", "maxHttpBodyBytes",
-                          "authFailuresPerMinute", "httpTimeoutSeconds"}) {
+                          "authFailuresPerMinute", "httpTimeoutSeconds",
+                          "sessionIdleSeconds"}) {
     auto msg = parse_err(std::string{R"({"gateway":{"limits":{")"} + key
                          + R"(":0}}})");
     CHECK(msg.find(std::string{"cfg.json: gateway.limits."} + key
