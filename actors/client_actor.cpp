@@ -79,7 +79,8 @@ void on_connect(client_pointer self, const protocol::inbound_frame& f,
   if (auto wait = st.cfg->limiter->retry_after_ms(st.address, now); wait > 0) {
     st.error(f.id, error_code::rate_limited,
              "Too many failed connection attempts; retry later", wait);
-    st.close(transport::close_code::policy, "rate limited");
+    if (!st.authenticated)  // an authenticated socket keeps its session
+      st.close(transport::close_code::policy, "rate limited");
     return;
   }
   if (!body.client) {

@@ -353,6 +353,9 @@ void finish_running(session_pointer self, std::optional<std::string> assistant,
       log::actors()->error("turn end not persisted agent={} session={} "
                            "request={} error={}", st.cfg.agent_id,
                            st.cfg.session_key, st.running->req.request_id, why);
+      // The record counted a reply that was not stored; the queue entry
+      // stays, so the request runs again after a restart (at-least-once).
+      st.load_record();
       done(protocol::encode_agent_error(st.ctx(st.running->req),
                                         "Storage failure: " + why,
                                         error_code::storage_failure), false);
