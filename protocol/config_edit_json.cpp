@@ -92,10 +92,7 @@ std::string write_compact(const Value& v) {
 
 /// Member `key` of `obj`, or null when absent or JSON null.
 const Value* find(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
+  return detail::find_member(obj, key);
 }
 
 Value* find(Value& obj, const char* key) {
@@ -128,39 +125,35 @@ bool has_member(const Value& obj, const char* key) {
   return obj.FindMember(key) != obj.MemberEnd();
 }
 
+/// `parent[key]`, which must be of `kind` (JSON null counts as absent);
+/// created empty in place when absent and `create`. Null without error when
+/// absent and not created; an error naming `path` when it has another type.
+expected<Value*> child(Value& parent, const char* key, rapidjson::Type kind,
+                       bool create, Document::AllocatorType& alloc,
+                       const char* path) {
+  Value* v = find(parent, key);
+  if (!v || v->IsNull()) {
+    if (!create)
+      return static_cast<Value*>(nullptr);
+    set_member(parent, key, Value{kind}, alloc);
+    v = find(parent, key);
+  }
+  if (v->GetType() != kind)
+    return bad_file(std::string{path} + ": expected "
+                    + (kind == rapidjson::kArrayType ? "an array" : "an object"));
+  return v;
+}
+
 /// The `agents.list` array of the config document, created when `create`.
 /// Null without error when absent and not created.
 expected<Value*> agents_list(Document& doc, bool create) {
   auto& alloc = doc.GetAllocator();
-  Value* agents = find(doc, "agents");
-  if (agents && agents->IsNull()) {
-    if (!create)
-      return static_cast<Value*>(nullptr);
-    *agents = Value{rapidjson::kObjectType};
-  }
-  if (!agents) {
-    if (!create)
-      return static_cast<Value*>(nullptr);
-    doc.AddMember("agents", Value{rapidjson::kObjectType}, alloc);
-    agents = find(doc, "agents");
-  }
-  if (!agents->IsObject())
-    return bad_file("config file: agents: expected an object");
-  Value* list = find(*agents, "list");
-  if (list && list->IsNull()) {
-    if (!create)
-      return static_cast<Value*>(nullptr);
-    *list = Value{rapidjson::kArrayType};
-  }
-  if (!list) {
-    if (!create)
-      return static_cast<Value*>(nullptr);
-    agents->AddMember("list", Value{rapidjson::kArrayType}, alloc);
-    list = find(*agents, "list");
-  }
-  if (!list->IsArray())
-    return bad_file("config file: agents.list: expected an array");
-  return list;
+  auto agents = child(doc, "agents", rapidjson::kObjectType, create, alloc,
+                      "config file: agents");
+  if (!agents || !*agents)
+    return agents;
+  return child(**agents, "list", rapidjson::kArrayType, create, alloc,
+               "config file: agents.list");
 }
 
 bool entry_has_id(const Value& entry, std::string_view id) {
@@ -207,17 +200,8 @@ void write_agent_fields(Value& entry, const agent_config& a,
 
 /// The credentials document's `providers` object, created when `create`.
 expected<Value*> providers_object(Document& doc, bool create) {
-  Value* p = find(doc, "providers");
-  if (!p || p->IsNull()) {
-    if (!create)
-      return static_cast<Value*>(nullptr);
-    set_member(doc, "providers", Value{rapidjson::kObjectType},
-               doc.GetAllocator());
-    p = find(doc, "providers");
-  }
-  if (!p->IsObject())
-    return bad_file("credentials file: providers: expected an object");
-  return p;
+  return child(doc, "providers", rapidjson::kObjectType, create,
+               doc.GetAllocator(), "credentials file: providers");
 }
 
 bool is_http_url(std::string_view s) {

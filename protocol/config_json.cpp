@@ -53,11 +53,7 @@ std::string quote_text(std::string_view s) {
 }
 
 std::string member_path(std::string_view path, std::string_view key) {
-  std::string out{path};
-  if (!out.empty())
-    out += '.';
-  out += key;
-  return out;
+  return detail::join_path(path, key);
 }
 
 std::string index_path(std::string_view path, size_t i) {

@@ -41,18 +41,11 @@ constexpr std::array<type_entry, 16> frame_types{{
 
 /// Finds member `key`; null counts as absent.
 const Value* find(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || it->value.IsNull())
-    return nullptr;
-  return &it->value;
+  return detail::find_member(obj, key);
 }
 
 std::string join(std::string_view path, const char* key) {
-  std::string out{path};
-  if (!out.empty())
-    out += '.';
-  out += key;
-  return out;
+  return detail::join_path(path, key);
 }
 
 /// A routing part ends up in a session key, so it must be usable there.

@@ -76,6 +76,24 @@ std::string read_attachments(const rapidjson::Value& v, std::string_view path,
 std::string read_routing(const rapidjson::Value& v, std::string_view path,
                          routing_info& out);
 
+/// Member `key` of `obj`, or null when absent or JSON null.
+inline const rapidjson::Value* find_member(const rapidjson::Value& obj,
+                                           const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || it->value.IsNull())
+    return nullptr;
+  return &it->value;
+}
+
+/// `path.key` for error messages, or `key` at the top level.
+inline std::string join_path(std::string_view path, std::string_view key) {
+  std::string out{path};
+  if (!out.empty())
+    out += '.';
+  out += key;
+  return out;
+}
+
 /// Renders a JSON value for an error message: `"abc"`, `12.5`, `an array`,
 /// `an object`; long values are cut to about 60 characters.
 std::string describe(const rapidjson::Value& v);
