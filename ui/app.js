@@ -661,13 +661,17 @@ function scrollToBottom(force) {
 async function renameSession(name) {
   const s = currentSession();
   if (!s || !name) return;
+  sessionsEpoch += 1;  // a list GET in flight now must not bring the old name back
   try {
     const rec = await api('PUT', `/api/sessions/${enc(s.id)}?agentId=${enc(s.agentId || state.agentId)}`, { name });
     sessionsEpoch += 1;
-    Object.assign(s, rec && typeof rec === 'object' ? rec : { name });
-    if (!rec || !rec.name) s.name = name;
+    // A refresh may have replaced state.sessions while the PUT was in
+    // flight: update the record that is in the list now, found by id.
+    const live = state.sessions.find((x) => x.id === s.id) || s;
+    Object.assign(live, rec && typeof rec === 'object' ? rec : { name });
+    if (!rec || !rec.name) live.name = name;
     renderSessions();
-    updateChatHead(s);
+    updateChatHead(live);
     $('rename-form').hidden = true;
   } catch (e) {
     toast(`Rename failed: ${e.message}`);
