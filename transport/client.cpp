@@ -224,6 +224,8 @@ std::string ws_client::connect(const std::string& host, uint16_t port,
     d.drop();
     return err;
   }
+  beast::error_code nd;  // small request frames go out at once (no Nagle)
+  beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), nd);
   ws.set_option(websocket::stream_base::timeout::suggested(
     beast::role_type::client));
   ws.set_option(

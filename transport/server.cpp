@@ -820,6 +820,10 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
       beast::bind_front_handler(&listener::on_retry, shared_from_this()));
     return;
   }
+  // Streamed frames are small and latency-bound: without TCP_NODELAY a lone
+  // chunk waits for the peer's delayed ACK (~40 ms on Linux loopback).
+  beast::error_code nd;
+  socket.set_option(tcp::no_delay(true), nd);
   if (!core_.is_stopping())
     std::make_shared<http_session>(core_, std::move(socket))->run();
   do_accept();
