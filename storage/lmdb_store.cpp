@@ -203,12 +203,15 @@ expected<std::vector<T>> read_range(MDB_env* env, MDB_dbi dbi,
 // -- construction -------------------------------------------------------------
 
 lmdb_store::lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions,
-                       MDB_dbi messages, MDB_dbi queue)
+                       MDB_dbi messages, MDB_dbi queue, MDB_dbi webhooks,
+                       MDB_dbi routines)
   : env_(env),
     sync_(sync),
     sessions_(sessions),
     messages_(messages),
-    queue_(queue) {
+    queue_(queue),
+    webhooks_(webhooks),
+    routines_(routines) {
   // nop
 }
 
@@ -243,9 +246,9 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &txn); rc != 0)
     return fail("begin transaction in", rc);
-  const char* names[] = {"sessions", "messages", "queue"};
-  MDB_dbi dbis[3] = {};
-  for (int i = 0; i < 3; ++i) {
+  const char* names[] = {"sessions", "messages", "queue", "webhooks", "routines"};
+  MDB_dbi dbis[5] = {};
+  for (int i = 0; i < 5; ++i) {
     if (int rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &dbis[i]); rc != 0) {
       mdb_txn_abort(txn);
       return fail((std::string{"open database "} + names[i] + " in").c_str(),
@@ -255,7 +258,7 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   if (int rc = mdb_txn_commit(txn); rc != 0)
     return fail("create databases in", rc);
   return std::unique_ptr<store>{
-    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2])};
+    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2], dbis[3], dbis[4])};
 }
 
 expected<std::unique_ptr<store>> open_lmdb_store(const lmdb_options& opts) {
@@ -284,6 +287,51 @@ status lmdb_store::apply(const write_batch& batch) {
                         + " writes",
                       rc);
   return protocol::ok();
+}
+
+status lmdb_store::apply_op(MDB_txn* txn, const put_object& op) {
+  if (op.id.empty() || op.id.size() > 256)
+    return protocol::error{protocol::error_code::storage_failure,
+                           "invalid object id"};
+  MDB_val k = to_val(op.id);
+  MDB_val v = to_val(op.json);
+  if (int rc = mdb_put(txn, dbi_of(op.table), &k, &v, 0); rc != 0)
+    return lmdb_error("put object " + op.id, rc);
+  return protocol::ok();
+}
+
+status lmdb_store::apply_op(MDB_txn* txn, const erase_object& op) {
+  if (op.id.empty() || op.id.size() > 256)
+    return protocol::ok();  // cannot exist
+  MDB_val k = to_val(op.id);
+  int rc = mdb_del(txn, dbi_of(op.table), &k, nullptr);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return lmdb_error("erase object " + op.id, rc);
+  return protocol::ok();
+}
+
+expected<std::optional<std::string>>
+lmdb_store::get_object(object_table table, const std::string& id) {
+  if (id.empty() || id.size() > 256)
+    return std::optional<std::string>{};
+  read_txn txn{env_};
+  if (txn.rc() != 0)
+    return lmdb_error("begin read transaction", txn.rc());
+  MDB_val k = to_val(id);
+  MDB_val v{};
+  int rc = mdb_get(txn.get(), dbi_of(table), &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return std::optional<std::string>{};
+  if (rc != 0)
+    return lmdb_error("get object " + id, rc);
+  return std::optional<std::string>{std::string{to_view(v)}};
+}
+
+expected<std::vector<std::string>> lmdb_store::list_objects(object_table table) {
+  return read_range<std::string>(env_, dbi_of(table), "", 0,
+                                 [](std::string_view, std::string_view val) {
+                                   return expected<std::string>{std::string{val}};
+                                 });
 }
 
 status lmdb_store::apply_op(MDB_txn* txn, const put_session& op) {

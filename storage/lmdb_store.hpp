@@ -65,10 +65,17 @@ class lmdb_store final : public store {
   /// See `store::list_all_pending`.
   expected<std::vector<protocol::pending_request>> list_all_pending() override;
 
+  /// See `store::get_object`.
+  expected<std::optional<std::string>> get_object(object_table table,
+                                                 const std::string& id) override;
+
+  /// See `store::list_objects`.
+  expected<std::vector<std::string>> list_objects(object_table table) override;
+
  private:
   /// Takes ownership of an open `env` whose databases are already open.
   lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions, MDB_dbi messages,
-             MDB_dbi queue);
+             MDB_dbi queue, MDB_dbi webhooks, MDB_dbi routines);
 
   // -- write path (inside the batch's write transaction) -------------------
 
@@ -84,6 +91,15 @@ class lmdb_store final : public store {
   status apply_op(MDB_txn* txn, const clear_messages& op);
   /// Applies one op inside `txn`; on error the caller aborts `txn`.
   status apply_op(MDB_txn* txn, const erase_session& op);
+  /// Applies one op inside `txn`; on error the caller aborts `txn`.
+  status apply_op(MDB_txn* txn, const put_object& op);
+  /// Applies one op inside `txn`; on error the caller aborts `txn`.
+  status apply_op(MDB_txn* txn, const erase_object& op);
+
+  /// The database of `t`.
+  MDB_dbi dbi_of(object_table t) const noexcept {
+    return t == object_table::webhooks ? webhooks_ : routines_;
+  }
 
   /// Removes every entry of `dbi` whose key starts with `prefix`.
   status erase_range(MDB_txn* txn, MDB_dbi dbi, const std::string& prefix);
@@ -95,6 +111,8 @@ class lmdb_store final : public store {
   MDB_dbi sessions_;   ///< The `sessions` database.
   MDB_dbi messages_;   ///< The `messages` database.
   MDB_dbi queue_;      ///< The `queue` database.
+  MDB_dbi webhooks_;   ///< The `webhooks` database.
+  MDB_dbi routines_;   ///< The `routines` database.
 };
 
 } // namespace wingman::storage

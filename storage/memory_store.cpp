@@ -17,6 +17,13 @@ status check_op(const Op& op) {
     return keys::check_ids(op.record.agent_id, op.record.id);
   else if constexpr (std::is_same_v<Op, put_pending>)
     return keys::check_ids(op.request.agent_id, op.request.session_key);
+  else if constexpr (std::is_same_v<Op, put_object>) {
+    if (op.id.empty() || op.id.size() > 256)
+      return protocol::error{protocol::error_code::storage_failure,
+                             "invalid object id"};
+    return protocol::ok();
+  } else if constexpr (std::is_same_v<Op, erase_object>)
+    return protocol::ok();
   else
     return keys::check_ids(op.agent_id, op.session_key);
 }
@@ -75,6 +82,10 @@ void memory_store::apply_op(const write_op& op) {
     queue_.erase(keys::entry(x->agent_id, x->session_key, x->seq));
   } else if (auto x = std::get_if<clear_messages>(&op)) {
     erase_range(messages_, keys::entry_prefix(x->agent_id, x->session_key));
+  } else if (auto x = std::get_if<put_object>(&op)) {
+    objects_[static_cast<size_t>(x->table)][x->id] = x->json;
+  } else if (auto x = std::get_if<erase_object>(&op)) {
+    objects_[static_cast<size_t>(x->table)].erase(x->id);
   } else if (auto x = std::get_if<erase_session>(&op)) {
     sessions_.erase(keys::session(x->agent_id, x->session_key));
     auto prefix = keys::entry_prefix(x->agent_id, x->session_key);
@@ -92,6 +103,24 @@ void memory_store::erase_range(table& t, std::string_view prefix) {
 }
 
 // -- read path ----------------------------------------------------------------
+
+expected<std::optional<std::string>>
+memory_store::get_object(object_table table, const std::string& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& t = objects_[static_cast<size_t>(table)];
+  auto i = t.find(id);
+  if (i == t.end())
+    return std::optional<std::string>{};
+  return std::optional<std::string>{i->second};
+}
+
+expected<std::vector<std::string>> memory_store::list_objects(object_table table) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<std::string> out;
+  for (auto& [id, json] : objects_[static_cast<size_t>(table)])
+    out.push_back(json);
+  return out;
+}
 
 std::vector<std::pair<std::string, std::string>>
 memory_store::range(const table& t, std::string_view prefix, size_t limit) {

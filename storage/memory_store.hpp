@@ -58,6 +58,13 @@ class memory_store final : public store {
   /// See `store::list_all_pending`.
   expected<std::vector<protocol::pending_request>> list_all_pending() override;
 
+  /// See `store::get_object`.
+  expected<std::optional<std::string>> get_object(object_table table,
+                                                 const std::string& id) override;
+
+  /// See `store::list_objects`.
+  expected<std::vector<std::string>> list_objects(object_table table) override;
+
  private:
   /// Key (storage/keys.hpp) to stored JSON, in bytewise key order.
   using table = std::map<std::string, std::string, std::less<>>;
@@ -80,6 +87,7 @@ class memory_store final : public store {
   table sessions_;  ///< Guarded by `mtx_`.
   table messages_;  ///< Guarded by `mtx_`.
   table queue_;     ///< Guarded by `mtx_`.
+  table objects_[2];  ///< Per `object_table`; guarded by `mtx_`.
 };
 
 } // namespace wingman::storage

@@ -52,9 +52,29 @@ struct erase_session {
   std::string session_key;
 };
 
+/// Registries of JSON objects keyed by id.
+enum class object_table : uint8_t {
+  webhooks,  ///< The `webhooks` database.
+  routines,  ///< The `routines` database.
+};
+
+/// Insert or replace an object (`json` is stored as given).
+struct put_object {
+  object_table table = object_table::webhooks;
+  std::string id;
+  std::string json;
+};
+
+/// Remove an object; absent objects are not an error.
+struct erase_object {
+  object_table table = object_table::webhooks;
+  std::string id;
+};
+
 /// One write operation.
 using write_op = std::variant<put_session, put_message, put_pending,
-                              erase_pending, clear_messages, erase_session>;
+                              erase_pending, clear_messages, erase_session,
+                              put_object, erase_object>;
 
 /// Operations applied atomically in one transaction (group commit).
 struct write_batch {
@@ -101,6 +121,13 @@ class store {
 
   /// Every queue entry, sorted by (agent, session, seq): the recovery list.
   virtual expected<std::vector<protocol::pending_request>> list_all_pending() = 0;
+
+  /// The stored JSON of object `id`, or nullopt when absent.
+  virtual expected<std::optional<std::string>> get_object(object_table table,
+                                                         const std::string& id) = 0;
+
+  /// The stored JSON of every object of `table`, in id order.
+  virtual expected<std::vector<std::string>> list_objects(object_table table) = 0;
 };
 
 /// Options for `open_lmdb_store`.

@@ -732,3 +732,29 @@ TEST_CASE("lmdb store open fails with the path when the dir is a file") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("storage/store") {
+
+TEST_CASE_TEMPLATE("object tables store JSON by id, separately per table",
+                   F, lmdb_fixture, memory_fixture) {
+  F f;
+  store& s = *f.st;
+  CHECK_FALSE(value_or_fail(s.get_object(object_table::webhooks, "w1")).has_value());
+  apply_ok(s, {put_object{object_table::webhooks, "w2", R"({"id":"w2"})"},
+               put_object{object_table::webhooks, "w1", R"({"id":"w1"})"},
+               put_object{object_table::routines, "w1", R"({"id":"r"})"}});
+  CHECK(value_or_fail(s.get_object(object_table::webhooks, "w1")).value()
+        == R"({"id":"w1"})");
+  CHECK(value_or_fail(s.list_objects(object_table::webhooks))
+        == std::vector<std::string>{R"({"id":"w1"})", R"({"id":"w2"})"});
+  CHECK(value_or_fail(s.list_objects(object_table::routines)).size() == 1);
+  apply_ok(s, {put_object{object_table::webhooks, "w1", R"({"id":"w1","v":2})"},
+               erase_object{object_table::webhooks, "w2"},
+               erase_object{object_table::webhooks, "absent"}});
+  CHECK(value_or_fail(s.list_objects(object_table::webhooks))
+        == std::vector<std::string>{R"({"id":"w1","v":2})"});
+  CHECK(value_or_fail(s.get_object(object_table::routines, "w1")).value()
+        == R"({"id":"r"})");
+}
+
+} // TEST_SUITE

@@ -108,6 +108,14 @@ class flaky_store final : public storage::store {
   list_all_pending() override {
     return inner_->list_all_pending();
   }
+  storage::expected<std::optional<std::string>>
+  get_object(storage::object_table t, const std::string& id) override {
+    return inner_->get_object(t, id);
+  }
+  storage::expected<std::vector<std::string>>
+  list_objects(storage::object_table t) override {
+    return inner_->list_objects(t);
+  }
 
  private:
   std::shared_ptr<storage::store> inner_;
