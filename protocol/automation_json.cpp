@@ -1,0 +1,429 @@
+#include "protocol/automation.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "protocol/json_internal.hpp"
+
+namespace wingman::protocol {
+
+namespace {
+
+using rapidjson::Value;
+using detail::find_member;
+using detail::json_writer;
+
+error bad(std::string message) {
+  return error{error_code::invalid_request, std::move(message)};
+}
+
+error corrupt(std::string message) {
+  return error{error_code::storage_failure, std::move(message)};
+}
+
+// -- reading members ----------------------------------------------------------
+
+/// Reads string member `key` into `out` if present; error names the field.
+bool read_string(const Value& obj, const char* key, std::string& out,
+                 error& err) {
+  auto* v = find_member(obj, key);
+  if (!v)
+    return true;
+  if (!v->IsString()) {
+    err = bad(std::string{key} + " must be a string");
+    return false;
+  }
+  out.assign(v->GetString(), v->GetStringLength());
+  return true;
+}
+
+bool read_bool(const Value& obj, const char* key, bool& out, error& err) {
+  auto* v = find_member(obj, key);
+  if (!v)
+    return true;
+  if (!v->IsBool()) {
+    err = bad(std::string{key} + " must be true or false");
+    return false;
+  }
+  out = v->GetBool();
+  return true;
+}
+
+bool read_int(const Value& obj, const char* key, int64_t& out, error& err) {
+  auto* v = find_member(obj, key);
+  if (!v)
+    return true;
+  if (!v->IsInt64()) {
+    err = corrupt(std::string{key} + " must be an integer");
+    return false;
+  }
+  out = v->GetInt64();
+  return true;
+}
+
+bool read_strings(const Value& obj, const char* key,
+                  std::vector<std::string>& out, error& err) {
+  auto* v = find_member(obj, key);
+  if (!v)
+    return true;
+  if (!v->IsArray()) {
+    err = bad(std::string{key} + " must be an array of strings");
+    return false;
+  }
+  std::vector<std::string> list;
+  for (auto& x : v->GetArray()) {
+    if (!x.IsString()) {
+      err = bad(std::string{key} + " must be an array of strings");
+      return false;
+    }
+    list.emplace_back(x.GetString(), x.GetStringLength());
+  }
+  out = std::move(list);
+  return true;
+}
+
+/// Parses `text` as a JSON object (an empty body is `{}`).
+bool parse_object(std::string_view text, rapidjson::Document& d, error& err,
+                  bool stored) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    text = "{}";
+  d.Parse<detail::parse_flags>(text.data(), text.size());
+  if (d.HasParseError()) {
+    std::string why = rapidjson::GetParseError_En(d.GetParseError());
+    err = stored ? corrupt("stored record is not valid JSON: " + why)
+                 : bad("body is not valid JSON: " + why);
+    return false;
+  }
+  if (!d.IsObject()) {
+    err = stored ? corrupt("stored record is not a JSON object")
+                 : bad("body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+std::string masked(const std::string& secret) {
+  if (secret.size() <= 4)
+    return "••••";
+  return "••••" + secret.substr(secret.size() - 4);
+}
+
+// -- cron ---------------------------------------------------------------------
+
+struct cron_field {
+  const char* name;
+  int lo;
+  int hi;
+  std::array<const char*, 12> names;  // index + lo = value; empty when none
+};
+
+const cron_field cron_fields[5] = {
+  {"minute", 0, 59, {}},
+  {"hour", 0, 23, {}},
+  {"day-of-month", 1, 31, {}},
+  {"month", 1, 12, {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                    "sep", "oct", "nov", "dec"}},
+  {"day-of-week", 0, 7, {"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+};
+
+/// Parses one value of a field (number or name); -1 on error.
+int cron_value(std::string_view s, const cron_field& f) {
+  if (s.empty())
+    return -1;
+  if (std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(
+        static_cast<unsigned char>(c)); }))
+    return s.size() > 4 ? 100000 : std::atoi(std::string{s}.c_str());
+  std::string lower{s};
+  for (auto& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (size_t i = 0; i < f.names.size(); ++i)
+    if (f.names[i] && lower == f.names[i])
+      return static_cast<int>(i) + f.lo;
+  return -1;
+}
+
+std::string check_cron_field(std::string_view text, int index) {
+  const auto& f = cron_fields[index];
+  auto where = "cron field " + std::to_string(index + 1) + " (" + f.name + "): ";
+  auto range = std::to_string(f.lo) + "-" + std::to_string(f.hi);
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    if (comma == std::string_view::npos)
+      comma = text.size();
+    auto item = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (item.empty())
+      return where + "empty list item";
+    auto slash = item.find('/');
+    auto base = item.substr(0, slash);
+    if (slash != std::string_view::npos) {
+      auto step = item.substr(slash + 1);
+      bool digits = !step.empty() && step.size() <= 4
+                    && std::all_of(step.begin(), step.end(), [](char c) {
+                         return std::isdigit(static_cast<unsigned char>(c));
+                       });
+      int n = digits ? std::atoi(std::string{step}.c_str()) : 0;
+      if (n < 1 || n > f.hi)
+        return where + "step \"" + std::string{step} + "\" must be 1-"
+               + std::to_string(f.hi);
+    }
+    if (base == "*")
+      continue;
+    auto dash = base.find('-');
+    auto first = base.substr(0, dash);
+    int a = cron_value(first, f);
+    if (a < 0)
+      return where + "\"" + std::string{first} + "\" is not a value";
+    if (a < f.lo || a > f.hi)
+      return where + std::string{first} + " is out of range " + range;
+    if (dash != std::string_view::npos) {
+      auto second = base.substr(dash + 1);
+      int b = cron_value(second, f);
+      if (b < 0)
+        return where + "\"" + std::string{second} + "\" is not a value";
+      if (b < f.lo || b > f.hi)
+        return where + std::string{second} + " is out of range " + range;
+      if (b < a)
+        return where + "range " + std::string{base} + " runs backwards";
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+// -- cron and CIDR ------------------------------------------------------------
+
+std::string validate_cron(std::string_view expr) {
+  auto trim = [](std::string_view s) {
+    auto b = s.find_first_not_of(" \t");
+    auto e = s.find_last_not_of(" \t");
+    return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
+  };
+  expr = trim(expr);
+  if (expr.empty())
+    return "cron expression is empty";
+  if (expr.front() == '@') {
+    for (auto m : {"@hourly", "@daily", "@midnight", "@weekly", "@monthly",
+                   "@yearly", "@annually"})
+      if (expr == m)
+        return {};
+    return "unknown cron macro " + std::string{expr}
+           + " (use @hourly, @daily, @weekly, @monthly or @yearly)";
+  }
+  std::vector<std::string_view> fields;
+  size_t pos = 0;
+  while (pos < expr.size()) {
+    auto end = expr.find_first_of(" \t", pos);
+    if (end == std::string_view::npos)
+      end = expr.size();
+    if (end > pos)
+      fields.push_back(expr.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  if (fields.size() != 5)
+    return "cron expression needs 5 fields (minute hour day-of-month month "
+           "day-of-week), got " + std::to_string(fields.size());
+  for (int i = 0; i < 5; ++i)
+    if (auto err = check_cron_field(fields[static_cast<size_t>(i)], i); !err.empty())
+      return err;
+  return {};
+}
+
+std::string validate_cidr(std::string_view cidr) {
+  std::string text{cidr};
+  auto slash = text.find('/');
+  std::string addr = text.substr(0, slash);
+  unsigned char buf[16];
+  int bits = 0;
+  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1)
+    bits = 32;
+  else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1)
+    bits = 128;
+  else
+    return "\"" + text + "\" is not an IPv4 or IPv6 address";
+  if (slash != std::string::npos) {
+    auto len = text.substr(slash + 1);
+    bool digits = !len.empty() && len.size() <= 3
+                  && std::all_of(len.begin(), len.end(), [](char c) {
+                       return std::isdigit(static_cast<unsigned char>(c));
+                     });
+    if (!digits || std::atoi(len.c_str()) > bits)
+      return "\"" + text + "\" has an invalid prefix length (0-"
+             + std::to_string(bits) + ")";
+  }
+  return {};
+}
+
+// -- webhooks -----------------------------------------------------------------
+
+std::string encode_webhook(const webhook_record& w, bool show_secret) {
+  rapidjson::StringBuffer buf;
+  json_writer wr{buf};
+  wr.StartObject();
+  detail::write_field(wr, "id", w.id);
+  detail::write_field(wr, "name", w.name);
+  detail::write_field(wr, "agentId", w.agent_id);
+  detail::write_field(wr, "secret", show_secret ? w.secret : masked(w.secret));
+  wr.Key("enabled");
+  wr.Bool(w.enabled);
+  detail::write_nonempty(wr, "eventLabel", w.event_label);
+  detail::write_nonempty(wr, "preset", w.preset);
+  detail::write_nonempty(wr, "sessionId", w.session_id);
+  wr.Key("allowlist");
+  wr.StartArray();
+  for (auto& c : w.allowlist)
+    detail::write_string(wr, c);
+  wr.EndArray();
+  wr.Key("createdAt");
+  wr.Int64(w.created_at);
+  wr.Key("lastTriggeredAt");
+  if (w.last_triggered_at > 0)
+    wr.Int64(w.last_triggered_at);
+  else
+    wr.Null();
+  detail::write_field(wr, "url", "/webhooks/" + w.id);
+  wr.Key("v");
+  wr.Int(1);
+  wr.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+expected<webhook_record> decode_webhook(std::string_view json) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(json, d, err, true))
+    return err;
+  webhook_record w;
+  if (read_string(d, "id", w.id, err) && read_string(d, "name", w.name, err)
+      && read_string(d, "agentId", w.agent_id, err)
+      && read_string(d, "secret", w.secret, err)
+      && read_bool(d, "enabled", w.enabled, err)
+      && read_string(d, "eventLabel", w.event_label, err)
+      && read_string(d, "preset", w.preset, err)
+      && read_string(d, "sessionId", w.session_id, err)
+      && read_strings(d, "allowlist", w.allowlist, err)
+      && read_int(d, "createdAt", w.created_at, err)
+      && read_int(d, "lastTriggeredAt", w.last_triggered_at, err))
+    return w;
+  return corrupt("webhook record: " + err.message);
+}
+
+expected<webhook_record> apply_webhook_body(std::string_view body,
+                                            webhook_record w, bool allow_secret) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(body, d, err, false))
+    return err;
+  if (!(read_string(d, "name", w.name, err)
+        && read_string(d, "agentId", w.agent_id, err)
+        && read_bool(d, "enabled", w.enabled, err)
+        && read_string(d, "eventLabel", w.event_label, err)
+        && read_string(d, "preset", w.preset, err)
+        && read_string(d, "sessionId", w.session_id, err)
+        && read_strings(d, "allowlist", w.allowlist, err)
+        && (!allow_secret || read_string(d, "secret", w.secret, err))))
+    return err;
+  if (w.name.empty())
+    return bad("name must not be empty");
+  if (!w.preset.empty() && w.preset != "gog-gmail" && w.preset != "github")
+    return bad("preset must be gog-gmail or github");
+  if (allow_secret && find_member(d, "secret") && w.secret.size() < 16)
+    return bad("secret must be at least 16 characters (omit it to generate one)");
+  for (auto& c : w.allowlist)
+    if (auto why = validate_cidr(c); !why.empty())
+      return bad("allowlist: " + why);
+  return w;
+}
+
+// -- routines -----------------------------------------------------------------
+
+std::string encode_routine(const routine_record& r) {
+  rapidjson::StringBuffer buf;
+  json_writer wr{buf};
+  wr.StartObject();
+  detail::write_field(wr, "id", r.id);
+  detail::write_field(wr, "name", r.name);
+  detail::write_field(wr, "agentId", r.agent_id);
+  detail::write_field(wr, "cron", r.cron);
+  detail::write_field(wr, "prompt", r.prompt);
+  wr.Key("enabled");
+  wr.Bool(r.enabled);
+  detail::write_nonempty(wr, "sessionId", r.session_id);
+  detail::write_nonempty(wr, "timezone", r.timezone);
+  detail::write_field(wr, "missedRunPolicy", r.missed_run_policy);
+  wr.Key("createdAt");
+  wr.Int64(r.created_at);
+  for (auto [key, value] : {std::pair{"lastRunAt", r.last_run_at},
+                            std::pair{"nextRunAt", r.next_run_at}}) {
+    wr.Key(key);
+    if (value > 0)
+      wr.Int64(value);
+    else
+      wr.Null();
+  }
+  wr.Key("v");
+  wr.Int(1);
+  wr.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+expected<routine_record> decode_routine(std::string_view json) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(json, d, err, true))
+    return err;
+  routine_record r;
+  if (read_string(d, "id", r.id, err) && read_string(d, "name", r.name, err)
+      && read_string(d, "agentId", r.agent_id, err)
+      && read_string(d, "cron", r.cron, err)
+      && read_string(d, "prompt", r.prompt, err)
+      && read_bool(d, "enabled", r.enabled, err)
+      && read_string(d, "sessionId", r.session_id, err)
+      && read_string(d, "timezone", r.timezone, err)
+      && read_string(d, "missedRunPolicy", r.missed_run_policy, err)
+      && read_int(d, "createdAt", r.created_at, err)
+      && read_int(d, "lastRunAt", r.last_run_at, err)
+      && read_int(d, "nextRunAt", r.next_run_at, err))
+    return r;
+  return corrupt("routine record: " + err.message);
+}
+
+expected<routine_record> apply_routine_body(std::string_view body,
+                                            routine_record r) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(body, d, err, false))
+    return err;
+  if (!(read_string(d, "name", r.name, err)
+        && read_string(d, "agentId", r.agent_id, err)
+        && read_string(d, "cron", r.cron, err)
+        && read_string(d, "prompt", r.prompt, err)
+        && read_bool(d, "enabled", r.enabled, err)
+        && read_string(d, "sessionId", r.session_id, err)
+        && read_string(d, "timezone", r.timezone, err)
+        && read_string(d, "missedRunPolicy", r.missed_run_policy, err)))
+    return err;
+  if (r.name.empty())
+    return bad("name must not be empty");
+  if (r.prompt.empty())
+    return bad("prompt must not be empty");
+  if (auto why = validate_cron(r.cron); !why.empty())
+    return bad(why);
+  if (r.missed_run_policy != "skip" && r.missed_run_policy != "run-once")
+    return bad("missedRunPolicy must be skip or run-once");
+  if (r.timezone.find("..") != std::string::npos
+      || (!r.timezone.empty() && r.timezone.front() == '/'))
+    return bad("timezone must be an IANA name such as Europe/Paris");
+  return r;
+}
+
+} // namespace wingman::protocol

@@ -1,0 +1,117 @@
+#include "protocol/automation.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace wingman::protocol;
+
+TEST_SUITE("protocol/automation") {
+
+TEST_CASE("valid cron expressions pass") {
+  for (auto e : {"* * * * *", "*/5 * * * *", "0 9 * * mon-fri", "0 0 1 jan *",
+                 "15,45 8-18/2 * * 1,3,5", "0 0 * * 7", "@hourly", "@daily",
+                 "@weekly", "@monthly", "@yearly", "  0 12 * * *  "})
+    CHECK_MESSAGE(validate_cron(e).empty(), e);
+}
+
+TEST_CASE("invalid cron expressions name the field") {
+  CHECK(validate_cron("99 99 99 99 99")
+        == "cron field 1 (minute): 99 is out of range 0-59");
+  CHECK(validate_cron("0 24 * * *") == "cron field 2 (hour): 24 is out of range 0-23");
+  CHECK(validate_cron("0 0 0 * *")
+        == "cron field 3 (day-of-month): 0 is out of range 1-31");
+  CHECK(validate_cron("0 0 * 13 *") == "cron field 4 (month): 13 is out of range 1-12");
+  CHECK(validate_cron("0 0 * * 8")
+        == "cron field 5 (day-of-week): 8 is out of range 0-7");
+  CHECK(validate_cron("0 0 * * funday")
+        == "cron field 5 (day-of-week): \"funday\" is not a value");
+  CHECK(validate_cron("*/0 * * * *").rfind("cron field 1 (minute): step", 0) == 0);
+  CHECK(validate_cron("5-1 * * * *")
+        == "cron field 1 (minute): range 5-1 runs backwards");
+  CHECK(validate_cron("1,,2 * * * *") == "cron field 1 (minute): empty list item");
+  CHECK(validate_cron("* * * *").rfind("cron expression needs 5 fields", 0) == 0);
+  CHECK(validate_cron("").rfind("cron expression is empty", 0) == 0);
+  CHECK(validate_cron("@sometimes").rfind("unknown cron macro", 0) == 0);
+}
+
+TEST_CASE("CIDRs are IPv4 or IPv6 with a valid prefix") {
+  for (auto c : {"10.0.0.0/8", "192.168.1.7", "::1/128", "2001:db8::/32", "0.0.0.0/0"})
+    CHECK_MESSAGE(validate_cidr(c).empty(), c);
+  CHECK_FALSE(validate_cidr("10.0.0.0/33").empty());
+  CHECK_FALSE(validate_cidr("::1/129").empty());
+  CHECK_FALSE(validate_cidr("example.com").empty());
+  CHECK_FALSE(validate_cidr("10.0.0/8").empty());
+  CHECK_FALSE(validate_cidr("10.0.0.0/x").empty());
+}
+
+TEST_CASE("a webhook body changes only the members it has, validated") {
+  webhook_record base;
+  base.id = "w1";
+  base.name = "Mail";
+  base.agent_id = "main";
+  base.secret = "0123456789abcdef0123";
+  auto w = apply_webhook_body(R"({"enabled":false,"allowlist":["10.0.0.0/8"]})",
+                              base, false);
+  REQUIRE(w);
+  CHECK(w->name == "Mail");
+  CHECK_FALSE(w->enabled);
+  CHECK(w->allowlist == std::vector<std::string>{"10.0.0.0/8"});
+  CHECK(apply_webhook_body(R"({"preset":"zapier"})", base, false).error().message
+        == "preset must be gog-gmail or github");
+  CHECK(apply_webhook_body(R"({"allowlist":["nope"]})", base, false).error().message
+        .rfind("allowlist: ", 0) == 0);
+  CHECK(apply_webhook_body(R"({"name":""})", base, false).error().message
+        == "name must not be empty");
+  CHECK(apply_webhook_body(R"({"enabled":"yes"})", base, false).error().message
+        == "enabled must be true or false");
+  CHECK(apply_webhook_body(R"({"secret":"short"})", base, true).error().code
+        == error_code::invalid_request);
+  // without allow_secret, a secret in the body is ignored
+  CHECK(apply_webhook_body(R"({"secret":"short"})", base, false)->secret == base.secret);
+}
+
+TEST_CASE("webhook JSON masks the secret unless asked, and round-trips") {
+  webhook_record w;
+  w.id = "w1";
+  w.name = "CI";
+  w.agent_id = "main";
+  w.secret = "whsec_0123456789abcdef";
+  w.preset = "github";
+  w.created_at = 5;
+  auto shown = encode_webhook(w, true);
+  auto hidden = encode_webhook(w, false);
+  CHECK(shown.find("whsec_0123456789abcdef") != std::string::npos);
+  CHECK(hidden.find("whsec_") == std::string::npos);
+  CHECK(hidden.find("cdef") != std::string::npos);
+  CHECK(hidden.find(R"("url":"/webhooks/w1")") != std::string::npos);
+  auto back = decode_webhook(shown);
+  REQUIRE(back);
+  CHECK(back->secret == w.secret);
+  CHECK(back->preset == "github");
+  CHECK(back->created_at == 5);
+  CHECK(back->last_triggered_at == 0);
+  CHECK(decode_webhook("[]").error().code == error_code::storage_failure);
+}
+
+TEST_CASE("routine bodies validate cron, prompt and the missed-run policy") {
+  routine_record base;
+  base.id = "r1";
+  auto r = apply_routine_body(
+    R"({"name":"Digest","agentId":"main","cron":"0 8 * * mon-fri","prompt":"Summarize"})",
+    base);
+  REQUIRE(r);
+  CHECK(r->missed_run_policy == "skip");
+  auto bad_cron = apply_routine_body(
+    R"({"name":"x","agentId":"main","cron":"99 99 99 99 99","prompt":"p"})", base);
+  CHECK(bad_cron.error().message == "cron field 1 (minute): 99 is out of range 0-59");
+  CHECK(apply_routine_body(R"({"name":"x","cron":"@daily","prompt":"p","missedRunPolicy":"later"})",
+                           base).error().message
+        == "missedRunPolicy must be skip or run-once");
+  CHECK(apply_routine_body(R"({"name":"x","cron":"@daily"})", base).error().message
+        == "prompt must not be empty");
+  auto back = decode_routine(encode_routine(*r));
+  REQUIRE(back);
+  CHECK(back->cron == "0 8 * * mon-fri");
+  CHECK(back->next_run_at == 0);
+}
+
+} // TEST_SUITE
