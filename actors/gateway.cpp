@@ -177,6 +177,8 @@ std::string gateway::start() {
   hc.metrics = d.metrics;
   hc.agents = std::make_shared<agent_catalog>(c.agents, c.default_agent);
   hc.router = d.router;
+  hc.storage = d.storage;
+  hc.sys = &d.sys;
   hc.config_path = c.source.empty() ? c.state_dir + "/wingman.config.json"
                                     : c.source;
   auto* srv_slot = &d.server;

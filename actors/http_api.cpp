@@ -8,6 +8,7 @@
 
 #include "actors/fs_guard.hpp"
 #include "actors/http_admin.hpp"
+#include "actors/http_automations.hpp"
 #include "protocol/body.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/records.hpp"
@@ -124,6 +125,8 @@ class api final : public transport::http_handler {
     if (p.rfind(prefix, 0) == 0)
       return session_routes(req, p.substr(prefix.size()), respond);
     if (is_api && handle_admin(ctx_, req, respond))
+      return;
+    if (is_api && handle_automations(ctx_, req, respond))
       return;
     if (!is_api && (req.method == "GET" || req.method == "HEAD"))
       if (auto* a = ui::find_asset(p)) {  // the Control UI, embedded

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include <caf/fwd.hpp>
+
 #include "actors/agent_catalog.hpp"
 #include "actors/auth.hpp"
 #include "actors/handles.hpp"
@@ -27,6 +29,8 @@ struct http_context {
   std::shared_ptr<gateway_metrics> metrics;
   std::shared_ptr<agent_catalog> agents;
   router_actor router;
+  storage_actor storage;          ///< The single writer (automations CRUD).
+  caf::actor_system* sys = nullptr;
   /// The config file that `/api/agents` and `/api/voice` rewrite: the file
   /// the gateway loaded, else `<stateDir>/wingman.config.json`.
   std::string config_path;
