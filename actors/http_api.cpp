@@ -9,6 +9,7 @@
 #include "actors/fs_guard.hpp"
 #include "actors/http_admin.hpp"
 #include "actors/http_automations.hpp"
+#include "actors/webhook_intake.hpp"
 #include "protocol/body.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/records.hpp"
@@ -110,6 +111,8 @@ class api final : public transport::http_handler {
         return respond(http_error(403, "Origin not allowed: " + *origin));
       return respond(http_json(204, {}));
     }
+    if (p.rfind("/webhooks/", 0) == 0 && intake_.handle(ctx_, req, respond))
+      return;  // authenticated by the webhook's own secret
     if (p == "/health" || p == "/api/health")
       return get_only(req, respond, [&] { return health(); });
     if (p == "/api/config")
@@ -407,6 +410,7 @@ class api final : public transport::http_handler {
 
   http_context ctx_;
   fs_guard fs_{ctx_.config->fs_roots};
+  webhook_intake intake_{ctx_.config->limits.auth_failures_per_minute};
   std::vector<std::string> origins_;
 };
 

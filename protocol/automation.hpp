@@ -71,6 +71,9 @@ expected<routine_record> apply_routine_body(std::string_view body,
 /// message naming the field, e.g. "cron field 1 (minute): 99 is out of range 0-59".
 std::string validate_cron(std::string_view expr);
 
+/// True if `address` (IPv4, IPv6 or IPv4-mapped IPv6) lies in `cidr`.
+bool cidr_contains(std::string_view cidr, std::string_view address);
+
 /// Empty if `cidr` is an IPv4 or IPv6 address with an optional prefix
 /// length (`10.0.0.0/8`, `::1/128`, `192.168.1.7`), else why not.
 std::string validate_cidr(std::string_view cidr);

@@ -263,6 +263,45 @@ std::string validate_cidr(std::string_view cidr) {
   return {};
 }
 
+namespace {
+
+/// Parses an address into 16 bytes (IPv4 as IPv4-mapped IPv6); false if bad.
+bool parse_address(const std::string& text, unsigned char out[16]) {
+  unsigned char v4[4];
+  if (::inet_pton(AF_INET, text.c_str(), v4) == 1) {
+    std::fill(out, out + 10, 0);
+    out[10] = out[11] = 0xff;
+    std::copy(v4, v4 + 4, out + 12);
+    return true;
+  }
+  return ::inet_pton(AF_INET6, text.c_str(), out) == 1;
+}
+
+} // namespace
+
+bool cidr_contains(std::string_view cidr, std::string_view address) {
+  if (!validate_cidr(cidr).empty())
+    return false;
+  std::string text{cidr};
+  auto slash = text.find('/');
+  auto net_text = text.substr(0, slash);
+  bool v4 = net_text.find(':') == std::string::npos;
+  int bits = v4 ? 32 : 128;
+  if (slash != std::string::npos)
+    bits = std::atoi(text.c_str() + slash + 1);
+  if (v4)
+    bits += 96;  // compare in the IPv4-mapped space
+  unsigned char net[16], addr[16];
+  if (!parse_address(net_text, net) || !parse_address(std::string{address}, addr))
+    return false;
+  for (int i = 0; i < bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((net[byte] >> bit) & 1) != ((addr[byte] >> bit) & 1))
+      return false;
+  }
+  return true;
+}
+
 // -- webhooks -----------------------------------------------------------------
 
 std::string encode_webhook(const webhook_record& w, bool show_secret) {

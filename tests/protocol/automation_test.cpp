@@ -43,6 +43,19 @@ TEST_CASE("CIDRs are IPv4 or IPv6 with a valid prefix") {
   CHECK_FALSE(validate_cidr("10.0.0.0/x").empty());
 }
 
+TEST_CASE("cidr_contains matches IPv4, IPv6 and IPv4-mapped addresses") {
+  CHECK(cidr_contains("10.0.0.0/8", "10.1.2.3"));
+  CHECK_FALSE(cidr_contains("10.0.0.0/8", "11.0.0.1"));
+  CHECK(cidr_contains("192.168.1.7", "192.168.1.7"));
+  CHECK_FALSE(cidr_contains("192.168.1.7", "192.168.1.8"));
+  CHECK(cidr_contains("127.0.0.0/8", "::ffff:127.0.0.1"));
+  CHECK(cidr_contains("::1/128", "::1"));
+  CHECK(cidr_contains("2001:db8::/32", "2001:db8:1::5"));
+  CHECK_FALSE(cidr_contains("2001:db8::/32", "2001:db9::5"));
+  CHECK(cidr_contains("0.0.0.0/0", "8.8.8.8"));
+  CHECK_FALSE(cidr_contains("10.0.0.0/8", "not an address"));
+}
+
 TEST_CASE("a webhook body changes only the members it has, validated") {
   webhook_record base;
   base.id = "w1";

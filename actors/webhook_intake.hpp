@@ -1,0 +1,49 @@
+// `POST /webhooks/<id>`: external systems invoking an agent. Fails closed:
+// no secret configured refuses every call. The secret comes from the
+// `x-wingman-secret` header or `?secret=` (constant-time compare); the
+// `github` preset instead verifies `X-Hub-Signature-256` (HMAC-SHA256 of the
+// raw body with the secret) and ignores replays of a seen
+// `X-GitHub-Delivery`. Failed authentication is rate limited per address.
+// An accepted call becomes a request in the webhook's session (through the
+// router and the session queue, like any chat); the answer is immediate, or
+// waits for the reply with `?wait=true`.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "actors/auth.hpp"
+#include "actors/http_context.hpp"
+
+namespace wingman::actors {
+
+/// State shared by webhook calls (thread-safe).
+class webhook_intake {
+ public:
+  /// `failures_per_minute`: failed-auth budget per address.
+  explicit webhook_intake(int failures_per_minute) : limiter_(failures_per_minute) {}
+
+  /// Handles `/webhooks/...`; false when the path is not one.
+  bool handle(const http_context& ctx, const transport::http_request& req,
+              transport::http_responder& respond);
+
+  /// Most GitHub delivery ids remembered for replay detection.
+  static constexpr size_t max_deliveries = 10000;
+
+ private:
+  /// True if `delivery` was seen before; remembers it otherwise.
+  bool seen(const std::string& delivery);
+
+  failure_limiter limiter_;
+  std::mutex mtx_;
+  std::unordered_set<std::string> deliveries_;  // guarded by mtx_
+  std::deque<std::string> delivery_order_;      // guarded by mtx_ (eviction)
+};
+
+/// `sha256=` + lowercase hex HMAC-SHA256 of `body` with `secret`.
+std::string github_signature(const std::string& secret, const std::string& body);
+
+} // namespace wingman::actors
