@@ -1,9 +1,29 @@
 #include "actors/auth.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <vector>
 #include <iterator>
 
 namespace wingman::actors {
+
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  // RAND_bytes only fails when the system has no entropy source at all; a
+  // secret must never come from anything weaker, so that is fatal.
+  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
+    std::abort();
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (auto b : buf) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   // Always walk the longer length so timing does not reveal the prefix that

@@ -15,6 +15,10 @@
 
 namespace wingman::actors {
 
+/// `bytes` random bytes from a cryptographic generator (OpenSSL
+/// `RAND_bytes`), as lowercase hex: for secrets and unguessable ids.
+std::string random_hex(size_t bytes);
+
 /// Compares two secrets in time independent of where they differ.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
 
 #include <caf/send.hpp>
 
+#include "actors/auth.hpp"
 #include "actors/fs_guard.hpp"
 #include "actors/http_admin.hpp"
 #include "actors/http_automations.hpp"
@@ -54,16 +54,11 @@ http_response method_not_allowed(const http_request& req, const char* allow) {
 
 /// A random UUID v4 for sessions created over HTTP.
 std::string uuid4() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
+  auto h = random_hex(16);
+  h[12] = '4';                                      // version 4
+  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];  // variant 10xx
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-"
+         + h.substr(16, 4) + "-" + h.substr(20, 12);
 }
 
 class api final : public transport::http_handler {

@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <functional>
-#include <random>
 
 #include <caf/all.hpp>
 
+#include "actors/auth.hpp"
 #include "protocol/automation.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/records.hpp"
@@ -19,17 +19,6 @@ using transport::http_responder;
 using transport::http_response;
 using storage::object_table;
 
-std::string random_hex(size_t bytes) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    auto b = static_cast<unsigned>(rng() & 0xff);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
 
 /// Commits `batch` through the storage actor, then answers with `ok()`.
 void commit(const http_context& ctx, storage::write_batch batch,

@@ -4,7 +4,6 @@
 #include <openssl/hmac.h>
 
 #include <chrono>
-#include <random>
 
 #include <caf/all.hpp>
 
@@ -24,17 +23,6 @@ using transport::http_response;
 
 using webhook_timeout_atom = caf::atom_constant<caf::atom("whtimeout")>;
 
-std::string random_hex(size_t bytes) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    auto b = static_cast<unsigned>(rng() & 0xff);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
 
 /// Receives the request's frames for `?wait=true` and answers the HTTP call
 /// at its terminal event.

@@ -18,6 +18,14 @@ TEST_CASE("constant_time_equal compares content and length") {
                                           std::string_view{"a\0c", 3}));
 }
 
+TEST_CASE("random_hex gives the requested length of fresh hex") {
+  auto a = actors::random_hex(24);
+  auto b = actors::random_hex(24);
+  CHECK(a.size() == 48);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != b);
+}
+
 TEST_CASE("token mode accepts only the token") {
   auth_policy p{protocol::auth_mode::token, "tok", ""};
   protocol::auth_info ok;

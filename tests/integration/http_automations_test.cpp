@@ -19,14 +19,6 @@ transport::http_result call(uint16_t port, const std::string& method,
   return transport::http_call("127.0.0.1", port, method, target, h, body);
 }
 
-std::string field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + R"re("\s*:\s*("([^"]*)"|[0-9]+|null|true|false))re"};
-  if (!std::regex_search(json, m, re))
-    return "<absent>";
-  return m[2].matched ? m[2].str() : m[1].str();
-}
-
 } // namespace
 
 TEST_SUITE("integration/http_automations") {
@@ -39,26 +31,26 @@ TEST_CASE("webhooks: secret shown once, masked after, rotate, update, delete") {
   auto made = call(gw.port(), "POST", "/api/webhooks",
                    R"({"name":"Mail","agentId":"main","preset":"gog-gmail","allowlist":["10.0.0.0/8","::1"]})");
   REQUIRE(made.status == 201);
-  auto id = field(made.body, "id");
-  auto secret = field(made.body, "secret");
+  auto id = test::json_field(made.body, "id");
+  auto secret = test::json_field(made.body, "secret");
   CHECK(id.rfind("wh_", 0) == 0);
   CHECK(secret.rfind("whsec_", 0) == 0);
-  CHECK(field(made.body, "url") == "/webhooks/" + id);
-  CHECK(field(made.body, "enabled") == "true");
+  CHECK(test::json_field(made.body, "url") == "/webhooks/" + id);
+  CHECK(test::json_field(made.body, "enabled") == "true");
   auto listed = call(gw.port(), "GET", "/api/webhooks");
   CHECK(listed.status == 200);
   CHECK(listed.body.find(id) != std::string::npos);
   CHECK(listed.body.find(secret) == std::string::npos);  // masked from now on
   auto one = call(gw.port(), "GET", "/api/webhooks/" + id);
-  CHECK(field(one.body, "secret") == "••••" + secret.substr(secret.size() - 4));
+  CHECK(test::json_field(one.body, "secret") == "••••" + secret.substr(secret.size() - 4));
   auto off = call(gw.port(), "PUT", "/api/webhooks/" + id, R"({"enabled":false})");
   CHECK(off.status == 200);
-  CHECK(field(off.body, "enabled") == "false");
-  CHECK(field(off.body, "name") == "Mail");
+  CHECK(test::json_field(off.body, "enabled") == "false");
+  CHECK(test::json_field(off.body, "name") == "Mail");
   auto rotated = call(gw.port(), "POST", "/api/webhooks/" + id + "/rotate");
   CHECK(rotated.status == 200);
-  CHECK(field(rotated.body, "secret") != secret);
-  CHECK(field(rotated.body, "secret").rfind("whsec_", 0) == 0);
+  CHECK(test::json_field(rotated.body, "secret") != secret);
+  CHECK(test::json_field(rotated.body, "secret").rfind("whsec_", 0) == 0);
   CHECK(call(gw.port(), "DELETE", "/api/webhooks/" + id).status == 200);
   CHECK(call(gw.port(), "GET", "/api/webhooks/" + id).status == 404);
 }
@@ -73,7 +65,7 @@ TEST_CASE("webhook bodies are validated") {
   CHECK(post(R"({"name":"x","agentId":"main","preset":"zapier"})").status == 400);
   auto cidr = post(R"({"name":"x","agentId":"main","allowlist":["300.1.1.1/8"]})");
   CHECK(cidr.status == 400);
-  CHECK(field(cidr.body, "error").rfind("allowlist: ", 0) == 0);
+  CHECK(test::json_field(cidr.body, "error").rfind("allowlist: ", 0) == 0);
   CHECK(post(R"({"agentId":"main"})").status == 400);
   CHECK(post("{bad").status == 400);
   CHECK(call(gw.port(), "PATCH", "/api/webhooks").status == 405);
@@ -88,18 +80,18 @@ TEST_CASE("routines: cron validated, edited, deleted, kept across restarts") {
     auto bad = call(gw.port(), "POST", "/api/routines",
                     R"({"name":"x","agentId":"main","cron":"99 99 99 99 99","prompt":"p"})");
     CHECK(bad.status == 400);
-    CHECK(field(bad.body, "error") == "cron field 1 (minute): 99 is out of range 0-59");
+    CHECK(test::json_field(bad.body, "error") == "cron field 1 (minute): 99 is out of range 0-59");
     auto made = call(gw.port(), "POST", "/api/routines",
                      R"({"name":"Digest","agentId":"main","cron":"0 8 * * mon-fri","prompt":"Summarize","missedRunPolicy":"run-once"})");
     REQUIRE(made.status == 201);
-    id = field(made.body, "id");
+    id = test::json_field(made.body, "id");
     CHECK(id.rfind("rt_", 0) == 0);
-    CHECK(field(made.body, "missedRunPolicy") == "run-once");
+    CHECK(test::json_field(made.body, "missedRunPolicy") == "run-once");
     auto edited = call(gw.port(), "PUT", "/api/routines/" + id,
                        R"({"cron":"@hourly","enabled":false})");
     CHECK(edited.status == 200);
-    CHECK(field(edited.body, "cron") == "@hourly");
-    CHECK(field(edited.body, "prompt") == "Summarize");
+    CHECK(test::json_field(edited.body, "cron") == "@hourly");
+    CHECK(test::json_field(edited.body, "prompt") == "Summarize");
     CHECK(call(gw.port(), "PUT", "/api/routines/" + id, R"({"cron":"* *"})").status
           == 400);
     CHECK(gw.terminate() == 0);
@@ -107,7 +99,7 @@ TEST_CASE("routines: cron validated, edited, deleted, kept across restarts") {
   gateway_process gw{home.path(), {"--auth-mode", "token", "--token", "tok"}};
   auto listed = call(gw.port(), "GET", "/api/routines");
   CHECK(listed.body.find(id) != std::string::npos);
-  CHECK(field(listed.body, "cron") == "@hourly");
+  CHECK(test::json_field(listed.body, "cron") == "@hourly");
   CHECK(call(gw.port(), "DELETE", "/api/routines/" + id).status == 200);
   CHECK(call(gw.port(), "GET", "/api/routines").body == "[]");
 }

@@ -23,14 +23,6 @@ transport::http_result call(uint16_t port, const std::string& method,
   return transport::http_call("127.0.0.1", port, method, target, headers, body);
 }
 
-std::string field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + R"re("\s*:\s*("([^"]*)"|[0-9]+|null|true|false))re"};
-  if (!std::regex_search(json, m, re))
-    return "<absent>";
-  return m[2].matched ? m[2].str() : m[1].str();
-}
-
 std::string enc(const std::string& key) {  // ':' -> %3A, as browsers do
   return std::regex_replace(key, std::regex{":"}, "%3A");
 }
@@ -44,34 +36,34 @@ TEST_CASE("sessions are created, renamed, cleared and deleted over HTTP") {
   gateway_process gw{home.path()};
   auto created = call(gw.port(), "POST", "/api/sessions", R"({"agentId":"main","name":"Plan"})");
   REQUIRE(created.status == 201);
-  auto id = field(created.body, "id");
+  auto id = test::json_field(created.body, "id");
   CHECK(id.rfind("agent:main:webui:thread:", 0) == 0);
-  CHECK(field(created.body, "name") == "Plan");
-  CHECK(field(created.body, "messageCount") == "0");
-  CHECK(field(created.body, "workdir") == "null");
+  CHECK(test::json_field(created.body, "name") == "Plan");
+  CHECK(test::json_field(created.body, "messageCount") == "0");
+  CHECK(test::json_field(created.body, "workdir") == "null");
   // idempotent create with an explicit id
   auto again = call(gw.port(), "POST", "/api/sessions",
                     R"({"agentId":"main","sessionId":")" + id + R"("})");
   CHECK(again.status == 200);
-  CHECK(field(again.body, "name") == "Plan");
+  CHECK(test::json_field(again.body, "name") == "Plan");
   auto list = call(gw.port(), "GET", "/api/sessions?agentId=main");
   CHECK(list.body.find(id) != std::string::npos);
   auto renamed = call(gw.port(), "PUT", "/api/sessions/" + enc(id) + "?agentId=main",
                       R"({"name":"Launch plan"})");
   CHECK(renamed.status == 200);
-  CHECK(field(renamed.body, "name") == "Launch plan");
-  CHECK(field(call(gw.port(), "GET", "/api/sessions/" + enc(id)).body, "name")
+  CHECK(test::json_field(renamed.body, "name") == "Launch plan");
+  CHECK(test::json_field(call(gw.port(), "GET", "/api/sessions/" + enc(id)).body, "name")
         == "Launch plan");
   // a turn in it, then clear the messages
   client c{gw.port()};
   c.connect();
   c.request("r1", "hello", R"("sessionKey":")" + id + "\"");
   CHECK(c.terminal("r1").event == "agent-complete");
-  CHECK(field(call(gw.port(), "GET", "/api/sessions/" + enc(id)).body, "messageCount")
+  CHECK(test::json_field(call(gw.port(), "GET", "/api/sessions/" + enc(id)).body, "messageCount")
         == "2");
   auto cleared = call(gw.port(), "DELETE", "/api/sessions/" + enc(id) + "/messages");
   CHECK(cleared.status == 200);
-  CHECK(field(cleared.body, "messageCount") == "0");
+  CHECK(test::json_field(cleared.body, "messageCount") == "0");
   CHECK(call(gw.port(), "GET", "/api/sessions/" + enc(id) + "/messages").body == "[]");
   // delete
   auto deleted = call(gw.port(), "DELETE", "/api/sessions/" + enc(id));
@@ -108,7 +100,7 @@ TEST_CASE("bad session requests get precise JSON errors") {
   CHECK(call(gw.port(), "POST", "/api/sessions", R"({"agentId":"ghost"})").status == 404);
   auto bad = call(gw.port(), "POST", "/api/sessions", "{nope");
   CHECK(bad.status == 400);
-  CHECK(field(bad.body, "error").rfind("body is not valid JSON", 0) == 0);
+  CHECK(test::json_field(bad.body, "error").rfind("body is not valid JSON", 0) == 0);
   CHECK(call(gw.port(), "POST", "/api/sessions", R"({"name":7})").status == 400);
   CHECK(call(gw.port(), "PUT", "/api/sessions/agent:main:main", "{}").status == 400);
   CHECK(call(gw.port(), "PATCH", "/api/sessions/agent:main:main").status == 405);
@@ -131,14 +123,14 @@ TEST_CASE("a session workdir must be inside gateway.fsRoots") {
   };
   auto ok = set(R"({"workdir":")" + root + R"(/app"})");
   CHECK(ok.status == 200);
-  CHECK(field(ok.body, "workdir") == root + "/app");
+  CHECK(test::json_field(ok.body, "workdir") == root + "/app");
   CHECK(set(R"({"workdir":"/etc"})").status == 403);
   CHECK(set(R"({"workdir":")" + root + R"(/../secret"})").status == 403);
   CHECK(set(R"({"workdir":")" + root + R"(/escape"})").status == 403);
   CHECK(set(R"({"workdir":")" + root + R"(/missing"})").status == 404);
   auto cleared = set(R"({"workdir":null})");
   CHECK(cleared.status == 200);
-  CHECK(field(cleared.body, "workdir") == "null");
+  CHECK(test::json_field(cleared.body, "workdir") == "null");
 }
 
 TEST_CASE("CORS answers allowed origins, refuses others, never *") {

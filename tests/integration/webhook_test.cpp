@@ -26,14 +26,6 @@ transport::http_result call(uint16_t port, const std::string& method,
   return transport::http_call("127.0.0.1", port, method, target, h, body);
 }
 
-std::string field(const std::string& json, const std::string& name) {
-  std::smatch m;
-  std::regex re{"\"" + name + R"re("\s*:\s*("([^"]*)"|[0-9]+|null|true|false))re"};
-  if (!std::regex_search(json, m, re))
-    return "<absent>";
-  return m[2].matched ? m[2].str() : m[1].str();
-}
-
 std::string sign(const std::string& secret, const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -56,7 +48,7 @@ struct hook {
 hook make_hook(uint16_t port, const std::string& body) {
   auto r = call(port, "POST", "/api/webhooks", body);
   REQUIRE_MESSAGE(r.status == 201, r.body);
-  return {field(r.body, "id"), field(r.body, "secret")};
+  return {test::json_field(r.body, "id"), test::json_field(r.body, "secret")};
 }
 
 /// Number of stored messages of a session (0 when it does not exist).
@@ -88,9 +80,9 @@ TEST_CASE("a call with the right secret runs a turn seen by a subscriber") {
   auto r = call(gw.port(), "POST", "/webhooks/" + h.id, R"({"prompt":"disk almost full"})",
                 {{"x-wingman-secret", h.secret}});
   REQUIRE(r.status == 200);
-  CHECK(field(r.body, "ok") == "true");
-  CHECK(field(r.body, "sessionId") == key);
-  auto rid = field(r.body, "requestId");
+  CHECK(test::json_field(r.body, "ok") == "true");
+  CHECK(test::json_field(r.body, "sessionId") == key);
+  auto rid = test::json_field(r.body, "requestId");
   auto done = watcher.terminal(rid);
   CHECK(done.event == "agent-complete");
   CHECK(done.response.find("disk almost full") != std::string::npos);
@@ -99,7 +91,7 @@ TEST_CASE("a call with the right secret runs a turn seen by a subscriber") {
   CHECK(call(gw.port(), "POST", "/webhooks/" + h.id + "?secret=" + h.secret,
              R"({"message":"again"})").status == 200);
   auto listed = call(gw.port(), "GET", "/api/webhooks/" + h.id);
-  CHECK(field(listed.body, "lastTriggeredAt") != "null");
+  CHECK(test::json_field(listed.body, "lastTriggeredAt") != "null");
 }
 
 TEST_CASE("refused calls run nothing: secret, disabled, allowlist, unknown, method") {
@@ -154,12 +146,12 @@ TEST_CASE("github: signature checked, replays ignored, events summarized") {
                {"x-github-delivery", "d-1"}};
   auto r = call(gw.port(), "POST", path, body, good);
   REQUIRE_MESSAGE(r.status == 200, r.body);
-  CHECK(field(r.body, "ok") == "true");
+  CHECK(test::json_field(r.body, "ok") == "true");
   CHECK(r.body.find("GitHub push in acme/app by dev") != std::string::npos);
   CHECK(r.body.find("Fix the build") != std::string::npos);
   auto again = call(gw.port(), "POST", path, body, good);
   CHECK(again.status == 200);
-  CHECK(field(again.body, "duplicate") == "true");
+  CHECK(test::json_field(again.body, "duplicate") == "true");
   CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);  // one turn only
 }
 
@@ -175,9 +167,9 @@ TEST_CASE("two calls to one webhook thread run one after the other") {
   watcher.send(R"({"type":"session_subscribe","id":"s","payload":{"sessionId":")" + key
                + R"("},"timestamp":1})");
   watcher.until([](auto& v) { return v.type == "ack" && v.id == "s"; });
-  auto first = field(call(gw.port(), "POST", "/webhooks/" + h.id, R"({"prompt":"one"})",
+  auto first = test::json_field(call(gw.port(), "POST", "/webhooks/" + h.id, R"({"prompt":"one"})",
                           {{"x-wingman-secret", h.secret}}).body, "requestId");
-  auto second = field(call(gw.port(), "POST", "/webhooks/" + h.id, R"({"prompt":"two"})",
+  auto second = test::json_field(call(gw.port(), "POST", "/webhooks/" + h.id, R"({"prompt":"two"})",
                            {{"x-wingman-secret", h.secret}}).body, "requestId");
   watcher.terminal(second);
   // On the wire: the second starts only after the first completed.

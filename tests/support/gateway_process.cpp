@@ -266,6 +266,14 @@ transport::http_result http(uint16_t port, const std::string& method,
   return transport::http_call("127.0.0.1", port, method, target, headers, body);
 }
 
+std::string json_field(const std::string& json, const std::string& name) {
+  std::smatch m;
+  std::regex re{"\"" + name + R"re("\s*:\s*("([^"]*)"|[0-9]+|null|true|false))re"};
+  if (!std::regex_search(json, m, re))
+    return "<absent>";
+  return m[2].matched ? m[2].str() : m[1].str();
+}
+
 std::string config_json(const std::string& gateway_extra,
                         const std::string& agents_list,
                         const std::string& bindings) {

@@ -144,6 +144,10 @@ transport::http_result http(uint16_t port, const std::string& method,
                             std::vector<std::pair<std::string, std::string>> headers,
                             const std::string& body);
 
+/// The value of the first member `name` in `json` (string contents, or the
+/// literal for numbers/null/booleans); "<absent>" when missing. For tests.
+std::string json_field(const std::string& json, const std::string& name);
+
 /// A minimal config file text with one or more agents (JSON fragments).
 std::string config_json(const std::string& gateway_extra,
                         const std::string& agents_list,
