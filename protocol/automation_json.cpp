@@ -109,6 +109,15 @@ bool parse_object(std::string_view text, rapidjson::Document& d, error& err,
   return true;
 }
 
+/// Writes `key`: the time in ms, or null when it is 0 (never happened).
+void write_time(json_writer& wr, const char* key, int64_t ms) {
+  wr.Key(key);
+  if (ms > 0)
+    wr.Int64(ms);
+  else
+    wr.Null();
+}
+
 std::string masked(const std::string& secret) {
   if (secret.size() <= 4)
     return "••••";
@@ -304,6 +313,34 @@ bool cidr_contains(std::string_view cidr, std::string_view address) {
 
 // -- webhooks -----------------------------------------------------------------
 
+namespace {
+
+/// The webhook members an HTTP body may set (all but id, secret and the
+/// timestamps); the stored record has them too. One list for both readers.
+bool read_webhook_settings(const Value& d, webhook_record& w, error& err) {
+  return read_string(d, "name", w.name, err)
+         && read_string(d, "agentId", w.agent_id, err)
+         && read_bool(d, "enabled", w.enabled, err)
+         && read_string(d, "eventLabel", w.event_label, err)
+         && read_string(d, "preset", w.preset, err)
+         && read_string(d, "sessionId", w.session_id, err)
+         && read_strings(d, "allowlist", w.allowlist, err);
+}
+
+/// The routine members an HTTP body may set (all but id and timestamps).
+bool read_routine_settings(const Value& d, routine_record& r, error& err) {
+  return read_string(d, "name", r.name, err)
+         && read_string(d, "agentId", r.agent_id, err)
+         && read_string(d, "cron", r.cron, err)
+         && read_string(d, "prompt", r.prompt, err)
+         && read_bool(d, "enabled", r.enabled, err)
+         && read_string(d, "sessionId", r.session_id, err)
+         && read_string(d, "timezone", r.timezone, err)
+         && read_string(d, "missedRunPolicy", r.missed_run_policy, err);
+}
+
+} // namespace
+
 std::string encode_webhook(const webhook_record& w, bool show_secret) {
   rapidjson::StringBuffer buf;
   json_writer wr{buf};
@@ -324,11 +361,7 @@ std::string encode_webhook(const webhook_record& w, bool show_secret) {
   wr.EndArray();
   wr.Key("createdAt");
   wr.Int64(w.created_at);
-  wr.Key("lastTriggeredAt");
-  if (w.last_triggered_at > 0)
-    wr.Int64(w.last_triggered_at);
-  else
-    wr.Null();
+  write_time(wr, "lastTriggeredAt", w.last_triggered_at);
   detail::write_field(wr, "url", "/webhooks/" + w.id);
   wr.Key("v");
   wr.Int(1);
@@ -342,14 +375,9 @@ expected<webhook_record> decode_webhook(std::string_view json) {
   if (!parse_object(json, d, err, true))
     return err;
   webhook_record w;
-  if (read_string(d, "id", w.id, err) && read_string(d, "name", w.name, err)
-      && read_string(d, "agentId", w.agent_id, err)
+  if (read_string(d, "id", w.id, err)
       && read_string(d, "secret", w.secret, err)
-      && read_bool(d, "enabled", w.enabled, err)
-      && read_string(d, "eventLabel", w.event_label, err)
-      && read_string(d, "preset", w.preset, err)
-      && read_string(d, "sessionId", w.session_id, err)
-      && read_strings(d, "allowlist", w.allowlist, err)
+      && read_webhook_settings(d, w, err)
       && read_int(d, "createdAt", w.created_at, err)
       && read_int(d, "lastTriggeredAt", w.last_triggered_at, err))
     return w;
@@ -362,13 +390,7 @@ expected<webhook_record> apply_webhook_body(std::string_view body,
   error err;
   if (!parse_object(body, d, err, false))
     return err;
-  if (!(read_string(d, "name", w.name, err)
-        && read_string(d, "agentId", w.agent_id, err)
-        && read_bool(d, "enabled", w.enabled, err)
-        && read_string(d, "eventLabel", w.event_label, err)
-        && read_string(d, "preset", w.preset, err)
-        && read_string(d, "sessionId", w.session_id, err)
-        && read_strings(d, "allowlist", w.allowlist, err)
+  if (!(read_webhook_settings(d, w, err)
         && (!allow_secret || read_string(d, "secret", w.secret, err))))
     return err;
   if (w.name.empty())
@@ -401,14 +423,8 @@ std::string encode_routine(const routine_record& r) {
   detail::write_field(wr, "missedRunPolicy", r.missed_run_policy);
   wr.Key("createdAt");
   wr.Int64(r.created_at);
-  for (auto [key, value] : {std::pair{"lastRunAt", r.last_run_at},
-                            std::pair{"nextRunAt", r.next_run_at}}) {
-    wr.Key(key);
-    if (value > 0)
-      wr.Int64(value);
-    else
-      wr.Null();
-  }
+  write_time(wr, "lastRunAt", r.last_run_at);
+  write_time(wr, "nextRunAt", r.next_run_at);
   wr.Key("v");
   wr.Int(1);
   wr.EndObject();
@@ -421,14 +437,7 @@ expected<routine_record> decode_routine(std::string_view json) {
   if (!parse_object(json, d, err, true))
     return err;
   routine_record r;
-  if (read_string(d, "id", r.id, err) && read_string(d, "name", r.name, err)
-      && read_string(d, "agentId", r.agent_id, err)
-      && read_string(d, "cron", r.cron, err)
-      && read_string(d, "prompt", r.prompt, err)
-      && read_bool(d, "enabled", r.enabled, err)
-      && read_string(d, "sessionId", r.session_id, err)
-      && read_string(d, "timezone", r.timezone, err)
-      && read_string(d, "missedRunPolicy", r.missed_run_policy, err)
+  if (read_string(d, "id", r.id, err) && read_routine_settings(d, r, err)
       && read_int(d, "createdAt", r.created_at, err)
       && read_int(d, "lastRunAt", r.last_run_at, err)
       && read_int(d, "nextRunAt", r.next_run_at, err))
@@ -442,14 +451,7 @@ expected<routine_record> apply_routine_body(std::string_view body,
   error err;
   if (!parse_object(body, d, err, false))
     return err;
-  if (!(read_string(d, "name", r.name, err)
-        && read_string(d, "agentId", r.agent_id, err)
-        && read_string(d, "cron", r.cron, err)
-        && read_string(d, "prompt", r.prompt, err)
-        && read_bool(d, "enabled", r.enabled, err)
-        && read_string(d, "sessionId", r.session_id, err)
-        && read_string(d, "timezone", r.timezone, err)
-        && read_string(d, "missedRunPolicy", r.missed_run_policy, err)))
+  if (!read_routine_settings(d, r, err))
     return err;
   if (r.name.empty())
     return bad("name must not be empty");
