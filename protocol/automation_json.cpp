@@ -1,4 +1,5 @@
 #include "protocol/automation.hpp"
+#include "protocol/cron.hpp"
 
 #include <arpa/inet.h>
 
@@ -124,128 +125,9 @@ std::string masked(const std::string& secret) {
   return "••••" + secret.substr(secret.size() - 4);
 }
 
-// -- cron ---------------------------------------------------------------------
-
-struct cron_field {
-  const char* name;
-  int lo;
-  int hi;
-  std::array<const char*, 12> names;  // index + lo = value; empty when none
-};
-
-const cron_field cron_fields[5] = {
-  {"minute", 0, 59, {}},
-  {"hour", 0, 23, {}},
-  {"day-of-month", 1, 31, {}},
-  {"month", 1, 12, {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                    "sep", "oct", "nov", "dec"}},
-  {"day-of-week", 0, 7, {"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
-};
-
-/// Parses one value of a field (number or name); -1 on error.
-int cron_value(std::string_view s, const cron_field& f) {
-  if (s.empty())
-    return -1;
-  if (std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(
-        static_cast<unsigned char>(c)); }))
-    return s.size() > 4 ? 100000 : std::atoi(std::string{s}.c_str());
-  std::string lower{s};
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (size_t i = 0; i < f.names.size(); ++i)
-    if (f.names[i] && lower == f.names[i])
-      return static_cast<int>(i) + f.lo;
-  return -1;
-}
-
-std::string check_cron_field(std::string_view text, int index) {
-  const auto& f = cron_fields[index];
-  auto where = "cron field " + std::to_string(index + 1) + " (" + f.name + "): ";
-  auto range = std::to_string(f.lo) + "-" + std::to_string(f.hi);
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    auto comma = text.find(',', pos);
-    if (comma == std::string_view::npos)
-      comma = text.size();
-    auto item = text.substr(pos, comma - pos);
-    pos = comma + 1;
-    if (item.empty())
-      return where + "empty list item";
-    auto slash = item.find('/');
-    auto base = item.substr(0, slash);
-    if (slash != std::string_view::npos) {
-      auto step = item.substr(slash + 1);
-      bool digits = !step.empty() && step.size() <= 4
-                    && std::all_of(step.begin(), step.end(), [](char c) {
-                         return std::isdigit(static_cast<unsigned char>(c));
-                       });
-      int n = digits ? std::atoi(std::string{step}.c_str()) : 0;
-      if (n < 1 || n > f.hi)
-        return where + "step \"" + std::string{step} + "\" must be 1-"
-               + std::to_string(f.hi);
-    }
-    if (base == "*")
-      continue;
-    auto dash = base.find('-');
-    auto first = base.substr(0, dash);
-    int a = cron_value(first, f);
-    if (a < 0)
-      return where + "\"" + std::string{first} + "\" is not a value";
-    if (a < f.lo || a > f.hi)
-      return where + std::string{first} + " is out of range " + range;
-    if (dash != std::string_view::npos) {
-      auto second = base.substr(dash + 1);
-      int b = cron_value(second, f);
-      if (b < 0)
-        return where + "\"" + std::string{second} + "\" is not a value";
-      if (b < f.lo || b > f.hi)
-        return where + std::string{second} + " is out of range " + range;
-      if (b < a)
-        return where + "range " + std::string{base} + " runs backwards";
-    }
-  }
-  return {};
-}
-
 } // namespace
 
-// -- cron and CIDR ------------------------------------------------------------
-
-std::string validate_cron(std::string_view expr) {
-  auto trim = [](std::string_view s) {
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t");
-    return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
-  };
-  expr = trim(expr);
-  if (expr.empty())
-    return "cron expression is empty";
-  if (expr.front() == '@') {
-    for (auto m : {"@hourly", "@daily", "@midnight", "@weekly", "@monthly",
-                   "@yearly", "@annually"})
-      if (expr == m)
-        return {};
-    return "unknown cron macro " + std::string{expr}
-           + " (use @hourly, @daily, @weekly, @monthly or @yearly)";
-  }
-  std::vector<std::string_view> fields;
-  size_t pos = 0;
-  while (pos < expr.size()) {
-    auto end = expr.find_first_of(" \t", pos);
-    if (end == std::string_view::npos)
-      end = expr.size();
-    if (end > pos)
-      fields.push_back(expr.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  if (fields.size() != 5)
-    return "cron expression needs 5 fields (minute hour day-of-month month "
-           "day-of-week), got " + std::to_string(fields.size());
-  for (int i = 0; i < 5; ++i)
-    if (auto err = check_cron_field(fields[static_cast<size_t>(i)], i); !err.empty())
-      return err;
-  return {};
-}
+// -- CIDR ---------------------------------------------------------------------
 
 std::string validate_cidr(std::string_view cidr) {
   std::string text{cidr};
@@ -464,6 +346,13 @@ expected<routine_record> apply_routine_body(std::string_view body,
   if (r.timezone.find("..") != std::string::npos
       || (!r.timezone.empty() && r.timezone.front() == '/'))
     return bad("timezone must be an IANA name such as Europe/Paris");
+  if (auto why = validate_timezone(r.timezone); !why.empty())
+    return bad(why);
+  auto schedule = parse_cron(r.cron);
+  if (!schedule)
+    return schedule.error();
+  if (auto fire = next_fire(*schedule, r.timezone, 0); !fire)
+    return bad(fire.error().message);
   return r;
 }
 
