@@ -44,6 +44,23 @@ struct routine_record {
   int64_t next_run_at = 0;
 };
 
+/// One run of a routine (its history, `GET /api/routines/<id>/runs`).
+struct routine_run_record {
+  std::string routine_id;
+  std::string request_id;   ///< The request in the routine's session.
+  std::string session_id;
+  std::string trigger;      ///< "schedule", "catch-up" or "manual".
+  std::string status;       ///< "queued", "running", "ok", "error", "skipped", "interrupted".
+  std::string error;        ///< Why, for "error", "skipped" and "interrupted".
+  int64_t scheduled_at = 0; ///< The fire time it stands for (0 for manual runs).
+  int64_t started_at = 0;   ///< When it was sent to the session.
+  int64_t finished_at = 0;  ///< 0 = not finished.
+
+  /// Its storage id: `<routineId>/<startedAt, 13 digits>-<requestId>`, so a
+  /// routine's runs list in start order under the prefix `<routineId>/`.
+  std::string storage_id() const;
+};
+
 /// JSON of a webhook. `show_secret` false masks it (`"••••" + last 4`), as
 /// listings do after creation; the stored form shows it.
 std::string encode_webhook(const webhook_record& w, bool show_secret);
@@ -51,6 +68,10 @@ expected<webhook_record> decode_webhook(std::string_view json);
 
 std::string encode_routine(const routine_record& r);
 expected<routine_record> decode_routine(std::string_view json);
+
+/// JSON of a run; `durationMs` is derived (finishedAt - startedAt).
+std::string encode_routine_run(const routine_run_record& r);
+expected<routine_run_record> decode_routine_run(std::string_view json);
 
 /// Applies an HTTP body to `w` (only the members present change). Accepted
 /// members: name, agentId, enabled, eventLabel, preset, sessionId, allowlist,

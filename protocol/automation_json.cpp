@@ -327,6 +327,59 @@ expected<routine_record> decode_routine(std::string_view json) {
   return corrupt("routine record: " + err.message);
 }
 
+// -- routine runs -------------------------------------------------------------
+
+std::string routine_run_record::storage_id() const {
+  auto started = std::to_string(started_at < 0 ? 0 : started_at);
+  if (started.size() < 13)
+    started.insert(0, 13 - started.size(), '0');
+  return routine_id + "/" + started + "-" + request_id;
+}
+
+std::string encode_routine_run(const routine_run_record& r) {
+  rapidjson::StringBuffer buf;
+  json_writer wr{buf};
+  wr.StartObject();
+  detail::write_field(wr, "routineId", r.routine_id);
+  detail::write_field(wr, "requestId", r.request_id);
+  detail::write_field(wr, "sessionId", r.session_id);
+  detail::write_field(wr, "trigger", r.trigger);
+  detail::write_field(wr, "status", r.status);
+  detail::write_nonempty(wr, "error", r.error);
+  write_time(wr, "scheduledAt", r.scheduled_at);
+  wr.Key("startedAt");
+  wr.Int64(r.started_at);
+  write_time(wr, "finishedAt", r.finished_at);
+  wr.Key("durationMs");
+  if (r.finished_at > 0)
+    wr.Int64(r.finished_at - r.started_at);
+  else
+    wr.Null();
+  wr.Key("v");
+  wr.Int(1);
+  wr.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+expected<routine_run_record> decode_routine_run(std::string_view json) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(json, d, err, true))
+    return err;
+  routine_run_record r;
+  if (read_string(d, "routineId", r.routine_id, err)
+      && read_string(d, "requestId", r.request_id, err)
+      && read_string(d, "sessionId", r.session_id, err)
+      && read_string(d, "trigger", r.trigger, err)
+      && read_string(d, "status", r.status, err)
+      && read_string(d, "error", r.error, err)
+      && read_int(d, "scheduledAt", r.scheduled_at, err)
+      && read_int(d, "startedAt", r.started_at, err)
+      && read_int(d, "finishedAt", r.finished_at, err))
+    return r;
+  return corrupt("routine run record: " + err.message);
+}
+
 expected<routine_record> apply_routine_body(std::string_view body,
                                             routine_record r) {
   rapidjson::Document d;

@@ -204,14 +204,15 @@ expected<std::vector<T>> read_range(MDB_env* env, MDB_dbi dbi,
 
 lmdb_store::lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions,
                        MDB_dbi messages, MDB_dbi queue, MDB_dbi webhooks,
-                       MDB_dbi routines)
+                       MDB_dbi routines, MDB_dbi routine_runs)
   : env_(env),
     sync_(sync),
     sessions_(sessions),
     messages_(messages),
     queue_(queue),
     webhooks_(webhooks),
-    routines_(routines) {
+    routines_(routines),
+    routine_runs_(routine_runs) {
   // nop
 }
 
@@ -246,9 +247,10 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &txn); rc != 0)
     return fail("begin transaction in", rc);
-  const char* names[] = {"sessions", "messages", "queue", "webhooks", "routines"};
-  MDB_dbi dbis[5] = {};
-  for (int i = 0; i < 5; ++i) {
+  const char* names[] = {"sessions", "messages", "queue", "webhooks", "routines",
+                         "routine_runs"};
+  MDB_dbi dbis[6] = {};
+  for (int i = 0; i < 6; ++i) {
     if (int rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &dbis[i]); rc != 0) {
       mdb_txn_abort(txn);
       return fail((std::string{"open database "} + names[i] + " in").c_str(),
@@ -258,7 +260,8 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   if (int rc = mdb_txn_commit(txn); rc != 0)
     return fail("create databases in", rc);
   return std::unique_ptr<store>{
-    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2], dbis[3], dbis[4])};
+    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2], dbis[3], dbis[4],
+                   dbis[5])};
 }
 
 expected<std::unique_ptr<store>> open_lmdb_store(const lmdb_options& opts) {
@@ -327,8 +330,9 @@ lmdb_store::get_object(object_table table, const std::string& id) {
   return std::optional<std::string>{std::string{to_view(v)}};
 }
 
-expected<std::vector<std::string>> lmdb_store::list_objects(object_table table) {
-  return read_range<std::string>(env_, dbi_of(table), "", 0,
+expected<std::vector<std::string>> lmdb_store::list_objects(object_table table,
+                                                            const std::string& prefix) {
+  return read_range<std::string>(env_, dbi_of(table), prefix, 0,
                                  [](std::string_view, std::string_view val) {
                                    return expected<std::string>{std::string{val}};
                                  });

@@ -70,12 +70,14 @@ class lmdb_store final : public store {
                                                  const std::string& id) override;
 
   /// See `store::list_objects`.
-  expected<std::vector<std::string>> list_objects(object_table table) override;
+  expected<std::vector<std::string>> list_objects(object_table table,
+                                                  const std::string& prefix = "") override;
 
  private:
   /// Takes ownership of an open `env` whose databases are already open.
   lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions, MDB_dbi messages,
-             MDB_dbi queue, MDB_dbi webhooks, MDB_dbi routines);
+             MDB_dbi queue, MDB_dbi webhooks, MDB_dbi routines,
+             MDB_dbi routine_runs);
 
   // -- write path (inside the batch's write transaction) -------------------
 
@@ -98,7 +100,12 @@ class lmdb_store final : public store {
 
   /// The database of `t`.
   MDB_dbi dbi_of(object_table t) const noexcept {
-    return t == object_table::webhooks ? webhooks_ : routines_;
+    switch (t) {
+      case object_table::webhooks: return webhooks_;
+      case object_table::routines: return routines_;
+      case object_table::routine_runs: break;
+    }
+    return routine_runs_;
   }
 
   /// Removes every entry of `dbi` whose key starts with `prefix`.
@@ -113,6 +120,7 @@ class lmdb_store final : public store {
   MDB_dbi queue_;      ///< The `queue` database.
   MDB_dbi webhooks_;   ///< The `webhooks` database.
   MDB_dbi routines_;   ///< The `routines` database.
+  MDB_dbi routine_runs_;  ///< The `routine_runs` database.
 };
 
 } // namespace wingman::storage

@@ -114,11 +114,13 @@ memory_store::get_object(object_table table, const std::string& id) {
   return std::optional<std::string>{i->second};
 }
 
-expected<std::vector<std::string>> memory_store::list_objects(object_table table) {
+expected<std::vector<std::string>> memory_store::list_objects(object_table table,
+                                                              const std::string& prefix) {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<std::string> out;
-  for (auto& [id, json] : objects_[static_cast<size_t>(table)])
-    out.push_back(json);
+  auto& t = objects_[static_cast<size_t>(table)];
+  for (auto i = t.lower_bound(prefix); i != t.end() && keys::has_prefix(i->first, prefix); ++i)
+    out.push_back(i->second);
   return out;
 }
 

@@ -63,7 +63,8 @@ class memory_store final : public store {
                                                  const std::string& id) override;
 
   /// See `store::list_objects`.
-  expected<std::vector<std::string>> list_objects(object_table table) override;
+  expected<std::vector<std::string>> list_objects(object_table table,
+                                                  const std::string& prefix = "") override;
 
  private:
   /// Key (storage/keys.hpp) to stored JSON, in bytewise key order.
@@ -87,7 +88,7 @@ class memory_store final : public store {
   table sessions_;  ///< Guarded by `mtx_`.
   table messages_;  ///< Guarded by `mtx_`.
   table queue_;     ///< Guarded by `mtx_`.
-  table objects_[2];  ///< Per `object_table`; guarded by `mtx_`.
+  table objects_[object_table_count];  ///< Per `object_table`; guarded by `mtx_`.
 };
 
 } // namespace wingman::storage

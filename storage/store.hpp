@@ -56,7 +56,11 @@ struct erase_session {
 enum class object_table : uint8_t {
   webhooks,  ///< The `webhooks` database.
   routines,  ///< The `routines` database.
+  routine_runs,  ///< The `routine_runs` database: `<routineId>/<startedAt>-<n>`.
 };
+
+/// Number of `object_table` values.
+constexpr size_t object_table_count = 3;
 
 /// Insert or replace an object (`json` is stored as given).
 struct put_object {
@@ -126,8 +130,10 @@ class store {
   virtual expected<std::optional<std::string>> get_object(object_table table,
                                                          const std::string& id) = 0;
 
-  /// The stored JSON of every object of `table`, in id order.
-  virtual expected<std::vector<std::string>> list_objects(object_table table) = 0;
+  /// The stored JSON of every object of `table` whose id starts with
+  /// `prefix` ("" = all), in id order.
+  virtual expected<std::vector<std::string>> list_objects(object_table table,
+                                                          const std::string& prefix = "") = 0;
 };
 
 /// Options for `open_lmdb_store`.

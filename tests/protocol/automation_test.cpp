@@ -128,3 +128,51 @@ TEST_CASE("routine bodies validate cron, prompt and the missed-run policy") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("protocol/automation") {
+
+TEST_CASE("routine runs round-trip and sort by start time") {
+  routine_run_record r;
+  r.routine_id = "rt_1";
+  r.request_id = "rt-abc";
+  r.session_id = "agent:main:routine:rt_1";
+  r.trigger = "schedule";
+  r.status = "ok";
+  r.scheduled_at = 1'700'000'000'000;
+  r.started_at = 1'700'000'000'005;
+  r.finished_at = 1'700'000'000'105;
+  auto json = encode_routine_run(r);
+  CHECK(json.find("\"durationMs\":100") != std::string::npos);
+  auto back = decode_routine_run(json);
+  REQUIRE(back.has_value());
+  CHECK(back->request_id == r.request_id);
+  CHECK(back->status == "ok");
+  CHECK(back->finished_at == r.finished_at);
+  CHECK(back->error.empty());
+  CHECK(r.storage_id() == "rt_1/1700000000005-rt-abc");
+  routine_run_record early = r;
+  early.started_at = 5;
+  CHECK(early.storage_id() == "rt_1/0000000000005-rt-abc");
+  CHECK(early.storage_id() < r.storage_id());
+  routine_run_record queued = r;
+  queued.finished_at = 0;
+  CHECK(encode_routine_run(queued).find("\"durationMs\":null") != std::string::npos);
+  CHECK_FALSE(decode_routine_run("{\"routineId\":3}").has_value());
+}
+
+TEST_CASE("routine bodies check the time zone and that the schedule fires") {
+  routine_record r;
+  auto bad_tz = apply_routine_body(
+    R"({"name":"n","agentId":"main","cron":"* * * * *","prompt":"p","timezone":"Mars/Base"})", r);
+  REQUIRE_FALSE(bad_tz.has_value());
+  CHECK(bad_tz.error().message.find("not in the time zone database") != std::string::npos);
+  auto never = apply_routine_body(
+    R"({"name":"n","agentId":"main","cron":"0 0 31 4 *","prompt":"p"})", r);
+  REQUIRE_FALSE(never.has_value());
+  CHECK(never.error().message.find("never fires") != std::string::npos);
+  auto ok = apply_routine_body(
+    R"({"name":"n","agentId":"main","cron":"0 9 * * 1-5","prompt":"p","timezone":"Europe/Paris"})", r);
+  CHECK(ok.has_value());
+}
+
+}

@@ -757,4 +757,19 @@ TEST_CASE_TEMPLATE("object tables store JSON by id, separately per table",
         == R"({"id":"r"})");
 }
 
+TEST_CASE_TEMPLATE("object listings filter by id prefix", F, lmdb_fixture,
+                   memory_fixture) {
+  F f;
+  store& s = *f.st;
+  apply_ok(s, {put_object{object_table::routine_runs, "rt_a/002", "2"},
+               put_object{object_table::routine_runs, "rt_a/001", "1"},
+               put_object{object_table::routine_runs, "rt_ab/001", "x"},
+               put_object{object_table::routine_runs, "rt_b/001", "b"}});
+  CHECK(value_or_fail(s.list_objects(object_table::routine_runs, "rt_a/"))
+        == std::vector<std::string>{"1", "2"});
+  CHECK(value_or_fail(s.list_objects(object_table::routine_runs)).size() == 4);
+  CHECK(value_or_fail(s.list_objects(object_table::routine_runs, "rt_c/")).empty());
+  CHECK(value_or_fail(s.list_objects(object_table::routines)).empty());
+}
+
 } // TEST_SUITE
