@@ -1,4 +1,5 @@
 #include "protocol/cron.hpp"
+#include "protocol/routine_plan.hpp"
 
 #include <ctime>
 
@@ -143,6 +144,75 @@ TEST_CASE("a repeated local time fires once, at its first occurrence") {
   REQUIRE(fires.has_value());
   CHECK(*fires == std::vector<int64_t>{utc(2026, 10, 25, 0, 0), utc(2026, 10, 25, 0, 30),
                                        utc(2026, 10, 25, 2, 0), utc(2026, 10, 25, 2, 30)});
+}
+
+}
+
+TEST_SUITE("protocol/routine_plan") {
+
+routine_record every_minute(std::string policy = "skip") {
+  routine_record r;
+  r.id = "rt_1";
+  r.cron = "* * * * *";
+  r.enabled = true;
+  r.missed_run_policy = std::move(policy);
+  return r;
+}
+
+TEST_CASE("a new routine schedules its first fire and has missed nothing") {
+  auto now = utc(2026, 11, 22, 12, 0) + 30'000;
+  auto plan = plan_routine_start(every_minute(), now);
+  CHECK(plan.error.empty());
+  CHECK(plan.missed_at == 0);
+  CHECK_FALSE(plan.catch_up);
+  CHECK(plan.next_run_at == utc(2026, 11, 22, 12, 1));
+}
+
+TEST_CASE("a disabled routine schedules nothing") {
+  auto r = every_minute();
+  r.enabled = false;
+  r.next_run_at = utc(2026, 11, 22, 11, 0);
+  auto plan = plan_routine_start(r, utc(2026, 11, 22, 12, 0));
+  CHECK(plan.next_run_at == 0);
+  CHECK(plan.missed_at == 0);
+}
+
+TEST_CASE("after downtime: skip moves on, run-once catches up once") {
+  auto now = utc(2026, 11, 22, 12, 0) + 30'000;
+  auto skip = every_minute("skip");
+  skip.next_run_at = utc(2026, 11, 22, 9, 0);  // three hours of fires missed
+  auto p1 = plan_routine_start(skip, now);
+  CHECK(p1.missed_at == utc(2026, 11, 22, 9, 0));
+  CHECK_FALSE(p1.catch_up);
+  CHECK(p1.next_run_at == utc(2026, 11, 22, 12, 1));
+  auto once = every_minute("run-once");
+  once.next_run_at = utc(2026, 11, 22, 9, 0);
+  auto p2 = plan_routine_start(once, now);
+  CHECK(p2.catch_up);
+  CHECK(p2.missed_at == utc(2026, 11, 22, 9, 0));
+  CHECK(p2.next_run_at == utc(2026, 11, 22, 12, 1));
+}
+
+TEST_CASE("a restart before the next fire misses nothing") {
+  auto r = every_minute("run-once");
+  r.last_run_at = utc(2026, 11, 22, 12, 0);
+  r.next_run_at = utc(2026, 11, 22, 12, 1);
+  auto plan = plan_routine_start(r, utc(2026, 11, 22, 12, 0) + 40'000);
+  CHECK(plan.missed_at == 0);
+  CHECK(plan.next_run_at == utc(2026, 11, 22, 12, 1));
+}
+
+TEST_CASE("a late fire schedules the next future time, not each missed slot") {
+  std::string err;
+  auto r = every_minute();
+  CHECK(plan_next_fire(r, utc(2026, 11, 22, 12, 0), utc(2026, 11, 22, 12, 0), err)
+        == utc(2026, 11, 22, 12, 1));
+  CHECK(plan_next_fire(r, utc(2026, 11, 22, 12, 0), utc(2026, 11, 22, 12, 7) + 1, err)
+        == utc(2026, 11, 22, 12, 8));
+  CHECK(err.empty());
+  r.cron = "bad";
+  CHECK(plan_next_fire(r, 0, 0, err) == 0);
+  CHECK(err.find("5 fields") != std::string::npos);
 }
 
 }
