@@ -16,6 +16,7 @@
 #include "actors/http_api.hpp"
 #include "actors/fs_guard.hpp"
 #include "actors/log.hpp"
+#include "actors/routine_actor.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/storage_actor.hpp"
 #include "protocol/codec.hpp"
@@ -57,6 +58,7 @@ struct gateway::impl {
   directory_actor directory;
   std::vector<agent_actor> agents;
   router_actor router;
+  routines_actor routines;
   std::unique_ptr<transport::server> server;
 };
 
@@ -84,6 +86,7 @@ gateway::~gateway() {
       waiting.push_back(caf::actor_cast<caf::actor_addr>(hdl));
       self->send_exit(hdl, caf::exit_reason::kill);
     };
+    stop_and_watch(d.routines);  // with its linked routine actors
     stop_and_watch(d.router);
     stop_and_watch(d.directory);
     for (size_t i = 0; i < waiting.size(); ++i)
@@ -145,6 +148,14 @@ std::string gateway::start() {
     if (!err.empty())
       return err;
   }
+  // The routine engine starts after recovery: catch-up runs queue behind
+  // the requests the sessions resumed.
+  routine_env re;
+  re.router = d.router;
+  re.storage = d.storage;
+  re.store = d.store;
+  re.now_ms = [] { return protocol::now_ms(); };
+  d.routines = spawn_routines(d.sys, std::move(re));
 
   auth_policy auth{c.auth, c.token, c.password};
   auto cc = std::make_shared<client_config>();
@@ -178,6 +189,7 @@ std::string gateway::start() {
   hc.agents = std::make_shared<agent_catalog>(c.agents, c.default_agent);
   hc.router = d.router;
   hc.storage = d.storage;
+  hc.routines = d.routines;
   hc.sys = &d.sys;
   hc.config_path = c.source.empty() ? c.state_dir + "/wingman.config.json"
                                     : c.source;

@@ -53,6 +53,21 @@ using directory_actor =
   caf::typed_actor<caf::reacts_to<register_ui>, caf::reacts_to<unregister_ui>,
                    caf::reacts_to<echo_to_ui>>;
 
+/// One routine: its timer, its fires and its run history (the only writer
+/// of its record). `tick_atom` carries the timer generation.
+using routine_actor =
+  caf::typed_actor<caf::replies_to<routine_put>::with<routine_outcome>,
+                   caf::replies_to<routine_run_now>::with<routine_outcome>,
+                   caf::replies_to<routine_erase>::with<routine_outcome>,
+                   caf::reacts_to<tick_atom, uint64_t>,
+                   caf::reacts_to<routine_run_event>>;
+
+/// The routine engine: one `routine_actor` per routine, by id.
+using routines_actor =
+  caf::typed_actor<caf::replies_to<routine_put>::with<routine_outcome>,
+                   caf::replies_to<routine_run_now>::with<routine_outcome>,
+                   caf::replies_to<routine_erase>::with<routine_outcome>>;
+
 /// One WebSocket connection: auth, decoding, dispatch.
 using client_actor = caf::typed_actor<caf::reacts_to<inbound_text>>;
 

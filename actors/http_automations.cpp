@@ -1,6 +1,7 @@
 #include "actors/http_automations.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 
 #include <caf/all.hpp>
@@ -8,6 +9,7 @@
 #include "actors/auth.hpp"
 #include "protocol/automation.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/cron.hpp"
 #include "protocol/records.hpp"
 
 namespace wingman::actors {
@@ -151,6 +153,61 @@ void webhooks(const http_context& ctx, const http_request& req,
 
 // -- routines -----------------------------------------------------------------
 
+/// Sends `msg` to the routine engine; answers with its outcome.
+template <class Message>
+void ask_routines(const http_context& ctx, Message msg, http_responder respond) {
+  auto routines = ctx.routines;
+  ctx.sys->spawn([=](caf::event_based_actor* self) {
+    self->request(routines, std::chrono::seconds{30}, msg)
+      .then(
+        [=](routine_outcome& o) {
+          respond(http_json(o.status, std::move(o.body)));
+          self->quit();
+        },
+        [=](caf::error& err) {
+          respond(http_error(503, "Routine engine unavailable: "
+                                    + self->system().render(err)));
+          self->quit();
+        });
+    return caf::behavior{[](caf::unit_t) {}};  // lives until the reply
+  });
+}
+
+/// `GET /api/routines/preview?cron=...&timezone=...`: the next five fires.
+http_response preview(const http_request& req) {
+  auto schedule = protocol::parse_cron(query_param(req, "cron"));
+  if (!schedule)
+    return http_error(400, schedule.error().message);
+  auto tz = query_param(req, "timezone");
+  auto fires = protocol::next_fires(*schedule, tz, protocol::now_ms(), 5);
+  if (!fires)
+    return http_error(400, fires.error().message);
+  std::vector<std::string> items;
+  for (auto t : *fires)
+    items.push_back(std::to_string(t));
+  return http_json(200, "{\"nextRuns\":" + protocol::json_array(items) + "}");
+}
+
+/// `GET /api/routines/<id>/runs[?limit=N]`: newest first (default 50).
+http_response runs(const http_context& ctx, const http_request& req,
+                   const std::string& id) {
+  auto all = ctx.store->list_objects(object_table::routine_runs, id + "/");
+  if (!all)
+    return http_error(500, all.error().message);
+  size_t limit = 50;
+  if (auto l = query_param(req, "limit"); !l.empty()) {
+    char* end = nullptr;
+    auto n = std::strtoul(l.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 1000)
+      return http_error(400, "limit must be 1-1000");
+    limit = n;
+  }
+  std::vector<std::string> out;
+  for (auto i = all->rbegin(); i != all->rend() && out.size() < limit; ++i)
+    out.push_back(*i);  // stored as encode_routine_run wrote it
+  return http_json(200, protocol::json_array(out));
+}
+
 void routines(const http_context& ctx, const http_request& req,
               const std::string& rest, http_responder& respond) {
   if (rest.empty()) {
@@ -167,28 +224,36 @@ void routines(const http_context& ctx, const http_request& req,
       return respond(http_error(400, made.error().message));
     if (!known_agent(ctx, made->agent_id))
       return respond(http_error(400, "agentId must name a configured agent"));
-    auto rec = *made;
-    return commit(ctx, {{storage::put_object{object_table::routines, rec.id,
-                                             protocol::encode_routine(rec)}}},
-                  [rec] { return http_json(201, protocol::encode_routine(rec)); },
-                  std::move(respond));
+    return ask_routines(ctx, routine_put{*made, true, true}, std::move(respond));
+  }
+  if (rest == "preview") {
+    if (req.method != "GET")
+      return respond(method_not_allowed(req, "GET"));
+    return respond(preview(req));
   }
   std::string id, action;
   split_rest(rest, id, action);
-  if (!action.empty())
-    return respond(http_error(404, "Not found: " + req.path
-                                     + " (run and run history come with the "
-                                       "routine engine)"));
   auto cur = load(ctx, object_table::routines, id, protocol::decode_routine);
   if (!cur)
     return respond(cur.error().code == protocol::error_code::none
                      ? http_error(404, "Routine not found: " + id)
                      : http_error(500, cur.error().message));
+  if (action == "run") {
+    if (req.method != "POST")
+      return respond(method_not_allowed(req, "POST"));
+    return ask_routines(ctx, routine_run_now{id}, std::move(respond));
+  }
+  if (action == "runs") {
+    if (req.method != "GET")
+      return respond(method_not_allowed(req, "GET"));
+    return respond(runs(ctx, req, id));
+  }
+  if (!action.empty())
+    return respond(http_error(404, "Not found: " + req.path));
   if (req.method == "GET")
     return respond(http_json(200, protocol::encode_routine(*cur)));
   if (req.method == "DELETE")
-    return commit(ctx, {{storage::erase_object{object_table::routines, id}}},
-                  [] { return http_json(200, "{\"ok\":true}"); }, std::move(respond));
+    return ask_routines(ctx, routine_erase{id}, std::move(respond));
   if (req.method != "PUT")
     return respond(method_not_allowed(req, "GET, PUT, DELETE"));
   auto upd = protocol::apply_routine_body(req.body, *cur);
@@ -196,11 +261,10 @@ void routines(const http_context& ctx, const http_request& req,
     return respond(http_error(400, upd.error().message));
   if (!known_agent(ctx, upd->agent_id))
     return respond(http_error(400, "agentId must name a configured agent"));
-  auto rec = *upd;
-  commit(ctx, {{storage::put_object{object_table::routines, id,
-                                    protocol::encode_routine(rec)}}},
-         [rec] { return http_json(200, protocol::encode_routine(rec)); },
-         std::move(respond));
+  // A new schedule (or re-enabling) starts from now: nothing counts as missed.
+  bool reschedule = upd->cron != cur->cron || upd->timezone != cur->timezone
+                    || (upd->enabled && !cur->enabled);
+  ask_routines(ctx, routine_put{*upd, false, reschedule}, std::move(respond));
 }
 
 } // namespace

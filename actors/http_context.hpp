@@ -29,7 +29,8 @@ struct http_context {
   std::shared_ptr<gateway_metrics> metrics;
   std::shared_ptr<agent_catalog> agents;
   router_actor router;
-  storage_actor storage;          ///< The single writer (automations CRUD).
+  storage_actor storage;          ///< The single writer (webhooks CRUD).
+  routines_actor routines;        ///< The routine engine (routines CRUD, runs).
   caf::actor_system* sys = nullptr;
   /// The config file that `/api/agents` and `/api/voice` rewrite: the file
   /// the gateway loaded, else `<stateDir>/wingman.config.json`.

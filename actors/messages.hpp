@@ -14,6 +14,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
+#include "protocol/automation.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/config.hpp"
 #include "protocol/frames.hpp"
@@ -153,6 +154,41 @@ struct turn_failed {
   protocol::error_code code = protocol::error_code::internal;
 };
 
+// -- routines -----------------------------------------------------------------
+
+/// Create or replace a routine (http -> routines -> routine). Only the
+/// settings of `record` are taken (the engine owns lastRunAt/nextRunAt);
+/// `reschedule` drops the pending fire time (new, re-enabled, new cron or
+/// time zone) so that nothing counts as missed.
+struct routine_put {
+  protocol::routine_record record;
+  bool created = false;
+  bool reschedule = false;
+};
+
+/// Fire a routine now, enabled or not (http -> routines -> routine).
+struct routine_run_now {
+  std::string routine_id;
+};
+
+/// Delete a routine and its run history (http -> routines -> routine).
+struct routine_erase {
+  std::string routine_id;
+};
+
+/// The answer to a routine operation, ready for HTTP: status and JSON body.
+struct routine_outcome {
+  uint16_t status = 200;
+  std::string body;
+};
+
+/// A frame about one of a routine's runs (run watcher -> routine).
+struct routine_run_event {
+  std::string request_id;
+  std::string event;    ///< agent-start, agent-complete, agent-error or refused.
+  std::string message;  ///< Error text.
+};
+
 // -- storage ------------------------------------------------------------------
 
 /// A batch to apply atomically (any actor -> storage).
@@ -216,6 +252,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::start_turn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_delta)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_completed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_failed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_put)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_run_now)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_erase)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_run_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::write_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::write_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::register_ui)

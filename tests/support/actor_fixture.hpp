@@ -113,8 +113,8 @@ class flaky_store final : public storage::store {
     return inner_->get_object(t, id);
   }
   storage::expected<std::vector<std::string>>
-  list_objects(storage::object_table t) override {
-    return inner_->list_objects(t);
+  list_objects(storage::object_table t, const std::string& prefix = "") override {
+    return inner_->list_objects(t, prefix);
   }
 
  private:
