@@ -157,8 +157,10 @@ void webhooks(const http_context& ctx, const http_request& req,
 template <class Message>
 void ask_routines(const http_context& ctx, Message msg, http_responder respond) {
   auto routines = ctx.routines;
+  // Bounded by the HTTP handler timeout (`?wait=true` runs included).
+  auto timeout = std::chrono::seconds{ctx.config->limits.http_timeout_s};
   ctx.sys->spawn([=](caf::event_based_actor* self) {
-    self->request(routines, std::chrono::seconds{30}, msg)
+    self->request(routines, timeout, msg)
       .then(
         [=](routine_outcome& o) {
           respond(http_json(o.status, std::move(o.body)));
@@ -241,7 +243,8 @@ void routines(const http_context& ctx, const http_request& req,
   if (action == "run") {
     if (req.method != "POST")
       return respond(method_not_allowed(req, "POST"));
-    return ask_routines(ctx, routine_run_now{id}, std::move(respond));
+    return ask_routines(ctx, routine_run_now{id, query_param(req, "wait") == "true"},
+                        std::move(respond));
   }
   if (action == "runs") {
     if (req.method != "GET")

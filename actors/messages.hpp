@@ -166,9 +166,12 @@ struct routine_put {
   bool reschedule = false;
 };
 
-/// Fire a routine now, enabled or not (http -> routines -> routine).
+/// Fire a routine now, enabled or not (http -> routines -> routine). The
+/// answer comes once the run is queued, or with `wait` once it has finished
+/// and its outcome is stored.
 struct routine_run_now {
   std::string routine_id;
+  bool wait = false;
 };
 
 /// Delete a routine and its run history (http -> routines -> routine).

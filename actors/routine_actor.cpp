@@ -69,6 +69,8 @@ struct routine_state {
   std::deque<std::string> run_ids;  ///< Storage ids of the history, oldest first.
   std::unordered_map<std::string, routine_run_record> active;  ///< By request id.
   std::unordered_map<std::string, std::shared_ptr<run_watcher>> watchers;
+  /// `run now` callers waiting for the end of a run, by request id.
+  std::unordered_map<std::string, std::function<void(routine_outcome)>> waiters;
   static inline const char* name = "routine";
 
   std::string session() const {
@@ -130,7 +132,7 @@ std::string run_json(const std::string& session, const std::string& request_id) 
 /// Records a fire, then sends it to the session; `reply` (may be empty)
 /// gets the outcome. `trigger`: schedule, catch-up or manual.
 void fire(routine_pointer self, std::string trigger, int64_t scheduled_at,
-          std::function<void(routine_outcome)> reply) {
+          std::function<void(routine_outcome)> reply, bool wait = false) {
   auto& st = self->state;
   auto now = st.env.now_ms();
   routine_run_record run;
@@ -191,7 +193,9 @@ void fire(routine_pointer self, std::string trigger, int64_t scheduled_at,
     log::actors()->info("routine={} fired trigger={} request={}", st.rec.id, trigger,
                         run.request_id);
     arm(self);
-    if (reply)
+    if (reply && wait)
+      st.waiters.emplace(run.request_id, std::move(reply));
+    else if (reply)
       reply({200, run_json(run.session_id, run.request_id)});
   });
 }
@@ -218,9 +222,17 @@ void on_run_event(routine_pointer self, const routine_run_event& e) {
   storage::write_batch batch;
   batch.ops.emplace_back(routine_state::run_op(run));
   auto id = st.rec.id;
-  write(self, std::move(batch), [id](bool ok, const std::string& error) {
+  std::function<void(routine_outcome)> waiter;
+  if (auto w = st.waiters.find(e.request_id); terminal && w != st.waiters.end()) {
+    waiter = std::move(w->second);
+    st.waiters.erase(w);
+  }
+  write(self, std::move(batch), [id, run, waiter](bool ok, const std::string& error) {
     if (!ok)
       log::actors()->warn("routine={} run status not stored: {}", id, error);
+    if (waiter)  // answered once the outcome is stored
+      waiter({static_cast<uint16_t>(run.status == "ok" ? 200 : 502),
+              protocol::encode_routine_run(run)});
   });
   if (terminal) {
     st.active.erase(i);
@@ -330,9 +342,10 @@ routine_actor::behavior_type routine_behavior(routine_pointer self, routine_env 
       arm(self);
       return rp;
     },
-    [=](routine_run_now&) -> caf::typed_response_promise<routine_outcome> {
+    [=](routine_run_now& r) -> caf::typed_response_promise<routine_outcome> {
       auto rp = self->make_response_promise<routine_outcome>();
-      fire(self, "manual", 0, [rp](routine_outcome o) mutable { rp.deliver(std::move(o)); });
+      fire(self, "manual", 0,
+           [rp](routine_outcome o) mutable { rp.deliver(std::move(o)); }, r.wait);
       return rp;
     },
     [=](routine_erase&) -> caf::typed_response_promise<routine_outcome> {

@@ -223,6 +223,27 @@ TEST_CASE("run now works on a disabled routine and answers with the request") {
   CHECK(f.ask(routine_run_now{"rt_missing"}).status == 404);
 }
 
+TEST_CASE("run now with wait answers with the stored outcome") {
+  routine_fixture f;
+  f.ask(routine_put{f.make(), true, true});
+  auto out = f.ask(routine_run_now{"rt_1", true});
+  CHECK(out.status == 200);
+  auto run = protocol::decode_routine_run(out.body);
+  REQUIRE(run);
+  CHECK(run->status == "ok");
+  CHECK(run->finished_at >= run->started_at);
+  auto runs = f.history();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].status == "ok");  // stored before the answer
+  auto ghost = f.make();
+  ghost.id = "rt_2";
+  ghost.agent_id = "ghost";
+  f.ask(routine_put{ghost, true, true});
+  auto failed = f.ask(routine_run_now{"rt_2", true});
+  CHECK(failed.status == 502);
+  CHECK(failed.body.find("\"status\":\"error\"") != std::string::npos);
+}
+
 TEST_CASE("a fire that cannot be recorded is not sent, and is retried") {
   routine_fixture f;
   f.ask(routine_put{f.make(), true, true});

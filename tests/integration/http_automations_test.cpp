@@ -1,12 +1,14 @@
 // `/api/webhooks` and `/api/routines` CRUD against the real binary.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "support/gateway_process.hpp"
 #include "transport/client.hpp"
 
 using namespace wingman;
+using test::client;
 using test::gateway_process;
 using test::temp_dir;
 
@@ -102,6 +104,53 @@ TEST_CASE("routines: cron validated, edited, deleted, kept across restarts") {
   CHECK(test::json_field(listed.body, "cron") == "@hourly");
   CHECK(call(gw.port(), "DELETE", "/api/routines/" + id).status == 200);
   CHECK(call(gw.port(), "GET", "/api/routines").body == "[]");
+}
+
+TEST_CASE("routines: run now reaches subscribers; history and preview") {
+  temp_dir home;
+  gateway_process gw{home.path(), {"--auth-mode", "token", "--token", "tok"}};
+  auto made = call(gw.port(), "POST", "/api/routines",
+                   R"({"name":"Digest","agentId":"main","cron":"0 8 * * *","prompt":"morning report","timezone":"Europe/Paris"})");
+  REQUIRE(made.status == 201);
+  auto id = test::json_field(made.body, "id");
+  CHECK(test::json_field(made.body, "nextRunAt") != "null");
+  auto key = "agent:main:routine:" + id;
+  client watcher{gw.port()};
+  watcher.connect("watcher", "cli", R"({"token":"tok"})");
+  watcher.send(R"({"type":"session_subscribe","id":"s","payload":{"sessionId":")" + key
+               + R"("},"timestamp":1})");
+  watcher.until([](auto& v) { return v.type == "ack" && v.id == "s"; });
+  auto ran = call(gw.port(), "POST", "/api/routines/" + id + "/run");
+  REQUIRE(ran.status == 200);
+  CHECK(test::json_field(ran.body, "sessionId") == key);
+  auto rid = test::json_field(ran.body, "requestId");
+  auto done = watcher.terminal(rid);
+  CHECK(done.event == "agent-complete");
+  CHECK(done.response.find("morning report") != std::string::npos);
+  // ?wait=true answers once the run has finished and is in the history.
+  auto waited = call(gw.port(), "POST", "/api/routines/" + id + "/run?wait=true");
+  REQUIRE(waited.status == 200);
+  CHECK(test::json_field(waited.body, "status") == "ok");
+  CHECK(test::json_field(waited.body, "trigger") == "manual");
+  auto runs = call(gw.port(), "GET", "/api/routines/" + id + "/runs?limit=1");
+  REQUIRE(runs.status == 200);
+  CHECK(test::json_field(runs.body, "requestId")
+        == test::json_field(waited.body, "requestId"));  // newest first
+  CHECK(test::json_field(runs.body, "durationMs") != "null");
+  CHECK(call(gw.port(), "GET", "/api/routines/" + id + "/runs?limit=0").status == 400);
+  CHECK(call(gw.port(), "GET", "/api/routines/" + id + "/run").status == 405);
+  CHECK(call(gw.port(), "POST", "/api/routines/rt_missing/run").status == 404);
+  auto preview = call(gw.port(), "GET",
+                      "/api/routines/preview?cron=0%209%20*%20*%20mon&timezone=Asia/Tokyo");
+  REQUIRE(preview.status == 200);
+  CHECK(std::count(preview.body.begin(), preview.body.end(), ',') == 4);  // five times
+  auto bad = call(gw.port(), "GET", "/api/routines/preview?cron=99%20*%20*%20*%20*");
+  CHECK(bad.status == 400);
+  CHECK(test::json_field(bad.body, "error").rfind("cron field 1 (minute)", 0) == 0);
+  CHECK(call(gw.port(), "GET", "/api/routines/preview?cron=*%20*%20*%20*%20*&timezone=Mars/Base")
+          .status == 400);
+  CHECK(call(gw.port(), "DELETE", "/api/routines/" + id).status == 200);
+  CHECK(call(gw.port(), "GET", "/api/routines/" + id + "/runs").status == 404);
 }
 
 } // TEST_SUITE
