@@ -173,7 +173,8 @@ struct tool_call_done {
   }
 };
 
-/// Token counts reported by the provider.
+/// Token counts reported by the provider. Counts are cumulative: when a
+/// server reports usage more than once, the last report wins.
 struct usage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
