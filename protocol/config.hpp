@@ -74,6 +74,9 @@ struct provider_config {
   int first_byte_timeout_ms = 120'000;  ///< firstByteTimeoutMs (model load time).
   int idle_timeout_ms = 60'000;         ///< idleTimeoutMs: max gap in the stream.
   int max_retries = 3;                  ///< maxRetries (0..10): 429/5xx/connect.
+  size_t max_event_bytes = 4u << 20;      ///< maxEventBytes: one SSE event.
+  size_t max_tool_args_bytes = 1u << 20;  ///< maxToolArgsBytes: one call's arguments.
+  size_t max_tool_calls = 128;            ///< maxToolCalls: per response.
 };
 
 /// The whole configuration.

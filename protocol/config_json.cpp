@@ -560,7 +560,8 @@ bool config_parser::parse_provider(const Value& item, const std::string& p,
   warn_unknown(item, p,
                {"type", "baseUrl", "apiKeyEnv", "apiKey", "headers",
                 "connectTimeoutMs", "firstByteTimeoutMs", "idleTimeoutMs",
-                "maxRetries"});
+                "maxRetries", "maxEventBytes", "maxToolArgsBytes",
+                "maxToolCalls"});
   if (find(item, "apiKey"))
     return fail(member_path(p, "apiKey"),
                 "API keys are not allowed in the config file (use apiKeyEnv, "
@@ -583,7 +584,11 @@ bool config_parser::parse_provider(const Value& item, const std::string& p,
       || !integer(item, "firstByteTimeoutMs", p, 1, int_max,
                   out.first_byte_timeout_ms)
       || !integer(item, "idleTimeoutMs", p, 1, int_max, out.idle_timeout_ms)
-      || !integer(item, "maxRetries", p, 0, 10, out.max_retries))
+      || !integer(item, "maxRetries", p, 0, 10, out.max_retries)
+      || !integer(item, "maxEventBytes", p, 1, max_bytes, out.max_event_bytes)
+      || !integer(item, "maxToolArgsBytes", p, 1, max_bytes,
+                  out.max_tool_args_bytes)
+      || !integer(item, "maxToolCalls", p, 1, 100'000, out.max_tool_calls))
     return false;
   const Value* headers = object(item, "headers", p);
   if (!ok())

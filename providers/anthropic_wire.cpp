@@ -272,8 +272,8 @@ std::string nonempty_object(const Value* v) {
 } // namespace
 
 anthropic_stream_decoder::anthropic_stream_decoder(std::string provider,
-                                                   size_t max_event_bytes)
-  : stream_decoder(std::move(provider), max_event_bytes) {}
+                                                   stream_limits limits)
+  : stream_decoder(std::move(provider), limits) {}
 
 void anthropic_stream_decoder::stop_block(size_t block,
                                           std::vector<stream_event>& out) {
@@ -319,6 +319,10 @@ void anthropic_stream_decoder::on_event(const sse_event& ev,
       if (auto text = detail::string_member(*cb, "text"); text && !text->empty())
         out.push_back(text_delta{std::string{*text}});
     } else if (cb_type == "tool_use") {
+      if (next_call_ >= limits().max_tool_calls)
+        return fail("more than " + std::to_string(limits().max_tool_calls)
+                      + " tool calls in one response",
+                    out);
       pending_call call;
       call.ordinal = next_call_++;
       call.id = std::string{detail::string_member(*cb, "id").value_or("")};
@@ -341,6 +345,13 @@ void anthropic_stream_decoder::on_event(const sse_event& ev,
       auto part = detail::string_member(*delta, "partial_json");
       if (it == calls_.end() || !part || part->empty())
         return;
+      if (it->second.args.size() + part->size()
+          > limits().max_tool_args_bytes)
+        return fail("tool call " + quote(it->second.name)
+                      + " arguments exceed "
+                      + std::to_string(limits().max_tool_args_bytes)
+                      + " bytes",
+                    out);
       it->second.args.append(*part);
       out.push_back(tool_call_args_delta{it->second.ordinal,
                                          std::string{*part}});

@@ -63,7 +63,7 @@ class anthropic_stream_decoder final : public stream_decoder {
   /// A decoder naming `provider` in its messages.
   explicit anthropic_stream_decoder(
     std::string provider = "anthropic",
-    size_t max_event_bytes = default_max_sse_event_bytes);
+    stream_limits limits = {});
 
   /// A tool-use block being assembled (public for the implementation).
   struct pending_call {

@@ -260,8 +260,8 @@ std::string error_text(const Value& err) {
 } // namespace
 
 openai_stream_decoder::openai_stream_decoder(std::string provider,
-                                             size_t max_event_bytes)
-  : stream_decoder(std::move(provider), max_event_bytes) {}
+                                             stream_limits limits)
+  : stream_decoder(std::move(provider), limits) {}
 
 void openai_stream_decoder::finish_calls(std::vector<stream_event>& out) {
   for (auto& [index, call] : calls_) {
@@ -318,6 +318,10 @@ void openai_stream_decoder::on_event(const sse_event& ev,
         static const Value empty_object{rapidjson::kObjectType};
         if (!fn || !fn->IsObject())
           fn = &empty_object;
+        if (!calls_.count(index) && calls_.size() >= limits().max_tool_calls)
+          return fail("more than " + std::to_string(limits().max_tool_calls)
+                        + " tool calls in one response",
+                      out);
         auto [it, fresh] = calls_.try_emplace(index);
         auto& call = it->second;
         if (auto id = detail::string_member(tc, "id"); id && call.id.empty())
@@ -329,6 +333,11 @@ void openai_stream_decoder::on_event(const sse_event& ev,
           out.push_back(tool_call_started{index, call.id, call.name});
         if (auto args = detail::string_member(*fn, "arguments");
             args && !args->empty()) {
+          if (call.args.size() + args->size() > limits().max_tool_args_bytes)
+            return fail("tool call " + quote(call.name) + " arguments exceed "
+                          + std::to_string(limits().max_tool_args_bytes)
+                          + " bytes",
+                        out);
           call.args.append(*args);
           out.push_back(tool_call_args_delta{index, std::string{*args}});
         }

@@ -64,7 +64,7 @@ class openai_stream_decoder final : public stream_decoder {
   /// A decoder naming `provider` (e.g. `lmstudio`) in its messages.
   explicit openai_stream_decoder(
     std::string provider = "openai",
-    size_t max_event_bytes = default_max_sse_event_bytes);
+    stream_limits limits = {});
 
   /// A tool call being assembled (public for the implementation's helpers).
   struct pending_call {

@@ -230,6 +230,8 @@ provider_registry::resolve(std::string_view model_string,
   out.first_byte_timeout = std::chrono::milliseconds{cfg.first_byte_timeout_ms};
   out.idle_timeout = std::chrono::milliseconds{cfg.idle_timeout_ms};
   out.max_retries = cfg.max_retries;
+  out.limits = stream_limits{cfg.max_event_bytes, cfg.max_tool_args_bytes,
+                             cfg.max_tool_calls};
   return out;
 }
 

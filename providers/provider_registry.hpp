@@ -56,6 +56,7 @@ struct resolved_provider {
   std::chrono::milliseconds first_byte_timeout{120'000};
   std::chrono::milliseconds idle_timeout{60'000};
   int max_retries = 3;
+  stream_limits limits;  ///< For `make_stream_decoder`.
   /// Where the key came from: `env:<VAR>`, `credentials` or `none`.
   std::string key_source;
 };

@@ -4,8 +4,10 @@
 
 namespace wingman::providers {
 
-stream_decoder::stream_decoder(std::string provider, size_t max_event_bytes)
-  : sse_(max_event_bytes), provider_(std::move(provider)) {}
+stream_decoder::stream_decoder(std::string provider, stream_limits limits)
+  : limits_(limits),
+    sse_(limits.max_event_bytes),
+    provider_(std::move(provider)) {}
 
 void stream_decoder::feed(std::string_view bytes,
                           std::vector<stream_event>& out) {

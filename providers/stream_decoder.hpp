@@ -13,6 +13,14 @@
 
 namespace wingman::providers {
 
+/// Bounds on what one streamed response may buffer (per provider:
+/// `providers.<name>.maxEventBytes`, `maxToolArgsBytes`, `maxToolCalls`).
+struct stream_limits {
+  size_t max_event_bytes = default_max_sse_event_bytes;  ///< One SSE event (4 MiB).
+  size_t max_tool_args_bytes = size_t{1} << 20;  ///< One call's arguments (1 MiB).
+  size_t max_tool_calls = 128;                   ///< Tool calls per response.
+};
+
 /// Turns one streamed response body into neutral events.
 ///
 /// Every stream ends with exactly one terminal event: `finished` (success)
@@ -44,9 +52,11 @@ class stream_decoder {
   const std::string& provider() const noexcept { return provider_; }
 
  protected:
-  /// A decoder naming `provider` in its messages, bounding each SSE event to
-  /// `max_event_bytes`.
-  stream_decoder(std::string provider, size_t max_event_bytes);
+  /// A decoder naming `provider` in its messages, within `limits`.
+  stream_decoder(std::string provider, stream_limits limits);
+
+  /// The limits this decoder enforces.
+  const stream_limits& limits() const noexcept { return limits_; }
 
   /// Interprets one SSE event (only called before the terminal event).
   virtual void on_event(const sse_event& ev, std::vector<stream_event>& out)
@@ -62,6 +72,7 @@ class stream_decoder {
   void complete(finished f, std::vector<stream_event>& out);
 
  private:
+  stream_limits limits_;
   sse_parser sse_;
   std::string provider_;
   bool done_ = false;

@@ -38,12 +38,12 @@ protocol::expected<std::string> encode_request(provider_type type,
 
 std::unique_ptr<stream_decoder> make_stream_decoder(provider_type type,
                                                     std::string provider,
-                                                    size_t max_event_bytes) {
+                                                    stream_limits limits) {
   if (type == provider_type::anthropic)
     return std::make_unique<anthropic_stream_decoder>(std::move(provider),
-                                                      max_event_bytes);
+                                                      limits);
   return std::make_unique<openai_stream_decoder>(std::move(provider),
-                                                 max_event_bytes);
+                                                 limits);
 }
 
 std::string describe_http_error(provider_type type, std::string_view provider,

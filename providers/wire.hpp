@@ -35,10 +35,10 @@ protocol::expected<std::string> encode_request(provider_type type,
                                                const request_options& opts);
 
 /// A fresh decoder for one streamed response of `type`, naming `provider`
-/// in its messages.
-std::unique_ptr<stream_decoder> make_stream_decoder(
-  provider_type type, std::string provider,
-  size_t max_event_bytes = default_max_sse_event_bytes);
+/// in its messages (use `resolved_provider::limits`).
+std::unique_ptr<stream_decoder> make_stream_decoder(provider_type type,
+                                                    std::string provider,
+                                                    stream_limits limits = {});
 
 /// The message for a non-2xx response (see `describe_openai_error`,
 /// `describe_anthropic_error`).

@@ -743,7 +743,8 @@ TEST_CASE("providers entries are parsed with defaults for every limit") {
     R"("baseUrl":"http://127.0.0.1:9999/v1","apiKeyEnv":"FAKE_KEY"},)"
     R"("lmstudio":{"baseUrl":"http://gpu-box:1234/v1","headers":)"
     R"({"X-Org":"lab","x-trace":""},"connectTimeoutMs":500,)"
-    R"("firstByteTimeoutMs":2000,"idleTimeoutMs":3000,"maxRetries":0}}})");
+    R"("firstByteTimeoutMs":2000,"idleTimeoutMs":3000,"maxRetries":0,)"
+    R"("maxEventBytes":1000,"maxToolArgsBytes":500,"maxToolCalls":4}}})");
   REQUIRE(cfg.providers.size() == 2);
   const auto& fake = cfg.providers[0];
   CHECK(fake.name == "fake");
@@ -755,6 +756,9 @@ TEST_CASE("providers entries are parsed with defaults for every limit") {
   CHECK(fake.first_byte_timeout_ms == 120000);
   CHECK(fake.idle_timeout_ms == 60000);
   CHECK(fake.max_retries == 3);
+  CHECK(fake.max_event_bytes == 4u << 20);
+  CHECK(fake.max_tool_args_bytes == 1u << 20);
+  CHECK(fake.max_tool_calls == 128);
   const auto& lm = cfg.providers[1];
   CHECK(lm.name == "lmstudio");
   CHECK(lm.type.empty());  // inherits the built-in's type
@@ -765,6 +769,9 @@ TEST_CASE("providers entries are parsed with defaults for every limit") {
   CHECK(lm.first_byte_timeout_ms == 2000);
   CHECK(lm.idle_timeout_ms == 3000);
   CHECK(lm.max_retries == 0);
+  CHECK(lm.max_event_bytes == 1000);
+  CHECK(lm.max_tool_args_bytes == 500);
+  CHECK(lm.max_tool_calls == 4);
   CHECK(cfg.warnings.empty());
   CHECK(parse_ok("{}").providers.empty());
 }
@@ -791,6 +798,9 @@ TEST_CASE("bad providers entries name the key path") {
   CHECK(parse_err(prov(R"({"maxRetries":11})"))
         == "cfg.json: providers.p.maxRetries: expected an integer from 0 to "
            "10, got 11");
+  CHECK(parse_err(prov(R"({"maxToolCalls":0})"))
+        == "cfg.json: providers.p.maxToolCalls: expected an integer from 1 to "
+           "100000, got 0");
   CHECK(parse_err(prov(R"({"idleTimeoutMs":0})")).find(
           "providers.p.idleTimeoutMs: expected an integer from 1")
         != std::string::npos);

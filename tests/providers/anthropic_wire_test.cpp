@@ -143,6 +143,23 @@ TEST_CASE("two tool calls are numbered in order; empty input becomes {}") {
   CHECK(show(events) == show(expected));
 }
 
+TEST_CASE("tool-call count and argument size are bounded") {
+  auto limited = [](size_t args, size_t calls) {
+    return [=] {
+      return std::make_unique<anthropic_stream_decoder>(
+        "anthropic", stream_limits{default_max_sse_event_bytes, args, calls});
+    };
+  };
+  auto args = run(limited(20, 8), tool_stream);
+  CHECK(std::get<stream_error>(args.back()).message
+        == "anthropic: tool call \"get_weather\" arguments exceed 20 bytes");
+  auto calls = run(limited(1000, 0), tool_stream);
+  CHECK(std::get<stream_error>(calls.back()).message
+        == "anthropic: more than 0 tool calls in one response");
+  auto fits = run(limited(33, 1), tool_stream);
+  CHECK(std::holds_alternative<finished>(fits.back()));
+}
+
 TEST_CASE("stop reasons map to neutral reasons") {
   auto finish_of = [](const char* raw) {
     auto body = event("message_delta",

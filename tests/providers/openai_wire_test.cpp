@@ -251,13 +251,32 @@ TEST_CASE("comments and unknown fields are ignored; provider name is used") {
 
 TEST_CASE("an oversized SSE event is reported as a stream error") {
   auto make = [] {
-    return std::make_unique<openai_stream_decoder>("openai", 100);
+    return std::make_unique<openai_stream_decoder>("openai",
+                                                   stream_limits{100});
   };
   auto events = run(make, chunk("{\"content\":\"" + std::string(200, 'a')
                                 + "\"}"));
   REQUIRE(events.size() == 1);
   CHECK(std::get<stream_error>(events[0]).message
         == "openai: SSE event exceeds 100 bytes");
+}
+
+TEST_CASE("tool-call count and argument size are bounded") {
+  auto limited = [](size_t args, size_t calls) {
+    return [=] {
+      return std::make_unique<openai_stream_decoder>(
+        "openai", stream_limits{default_max_sse_event_bytes, args, calls});
+    };
+  };
+  auto args = run(limited(10, 8), tool_stream);
+  CHECK(std::get<stream_error>(args.back()).message
+        == "openai: tool call \"get_weather\" arguments exceed 10 bytes");
+  auto calls = run(limited(1000, 1), tool_stream);
+  CHECK(std::get<stream_error>(calls.back()).message
+        == "openai: more than 1 tool calls in one response");
+  // exactly at the limits is fine
+  auto fits = run(limited(21, 2), tool_stream);
+  CHECK(std::holds_alternative<finished>(fits.back()));
 }
 
 TEST_CASE("requests encode messages, tools and streaming options") {

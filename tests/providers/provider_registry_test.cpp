@@ -59,6 +59,11 @@ TEST_CASE("built-in openai resolves with the env key as a bearer token") {
   CHECK(p->first_byte_timeout == milliseconds{120000});
   CHECK(p->idle_timeout == milliseconds{60000});
   CHECK(p->max_retries == 3);
+  // the config defaults and the decoder defaults agree
+  stream_limits defaults;
+  CHECK(p->limits.max_event_bytes == defaults.max_event_bytes);
+  CHECK(p->limits.max_tool_args_bytes == defaults.max_tool_args_bytes);
+  CHECK(p->limits.max_tool_calls == defaults.max_tool_calls);
 }
 
 TEST_CASE("built-in anthropic uses x-api-key and the API version") {
@@ -154,6 +159,9 @@ TEST_CASE("config entries add providers by name") {
   fake.first_byte_timeout_ms = 200;
   fake.idle_timeout_ms = 300;
   fake.max_retries = 1;
+  fake.max_event_bytes = 10;
+  fake.max_tool_args_bytes = 20;
+  fake.max_tool_calls = 2;
   auto claude = entry("proxy");
   claude.type = "anthropic";
   claude.base_url = "https://llm.example.com/anthropic/v1";
@@ -176,6 +184,9 @@ TEST_CASE("config entries add providers by name") {
   CHECK(p->first_byte_timeout == milliseconds{200});
   CHECK(p->idle_timeout == milliseconds{300});
   CHECK(p->max_retries == 1);
+  CHECK(p->limits.max_event_bytes == 10);
+  CHECK(p->limits.max_tool_args_bytes == 20);
+  CHECK(p->limits.max_tool_calls == 2);
   // apiKeyEnv makes the key required
   CHECK(reg.resolve("fake:m", no_env, "").error().message
         == "fake: no API key: set FAKE_KEY or add it in Settings");

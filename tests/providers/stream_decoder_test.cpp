@@ -98,7 +98,7 @@ TEST_CASE("random bytes never break a decoder") {
   const std::string alphabet = "data: event:{}[]\"\\,:\r\n ab01[DONE]type";
   for (auto type : {provider_type::openai, provider_type::anthropic}) {
     for (int round = 0; round < 300; ++round) {
-      auto d = make_stream_decoder(type, "p", 256);
+      auto d = make_stream_decoder(type, "p", stream_limits{256});
       std::vector<stream_event> out;
       size_t len = rng.next() % 400;
       std::string junk;
