@@ -70,16 +70,20 @@ to_content_attachment(const protocol::attachment& a) {
     out.kind = a.kind == "image" ? attachment_kind::image
                                  : attachment_kind::audio;
     out.data_url = a.data_url;
-  } else if (a.kind == "file" && (pdf_url || (pdf_mime && parsed))) {
-    out.kind = attachment_kind::pdf;
-    out.data_url = a.data_url;
-    if (out.mime_type.empty())
-      out.mime_type = "application/pdf";
   } else if (a.kind == "file" || a.kind == "pdf") {
-    if (a.kind == "pdf" || (pdf_mime && a.text_content.empty()))
+    bool pdf = a.kind == "pdf" || pdf_url || pdf_mime;
+    if (pdf && parsed) {
+      out.kind = attachment_kind::pdf;
+      out.data_url = a.data_url;
+      out.mime_type = "application/pdf";
+    } else if (pdf && a.text_content.empty()) {
       return bad("a PDF needs a data:application/pdf;base64 URL");
-    out.kind = attachment_kind::file;
-    out.text = a.text_content;
+    } else if (a.text_content.empty() && !a.data_url.empty()) {
+      return bad("file content must be sent as text (textContent)");
+    } else {
+      out.kind = attachment_kind::file;
+      out.text = a.text_content;
+    }
   } else {
     return bad("unknown kind \"" + a.kind + "\" (expected image, audio or "
                "file)");

@@ -118,10 +118,12 @@ struct data_url_parts {
 /// a base64 data URL.
 std::optional<data_url_parts> parse_data_url(std::string_view url);
 
-/// Converts a wire attachment (`protocol::attachment`): `file` with a
-/// `data:application/pdf` URL (or mime type `application/pdf` and a data
-/// URL) becomes `pdf`. Errors (`invalid_request`): an unknown kind, an
-/// image/audio/pdf without a data URL.
+/// Converts a wire attachment (`protocol::attachment`): `pdf`, or `file`
+/// with a `data:application/pdf` URL (or mime type `application/pdf`) and a
+/// base64 data URL, becomes `pdf`; a PDF that only has `textContent`
+/// (converted on the gateway) becomes `file`. Errors (`invalid_request`): an
+/// unknown kind, an image/audio/PDF without a data URL, a non-PDF file with
+/// a data URL but no `textContent`.
 protocol::expected<content_attachment>
 to_content_attachment(const protocol::attachment& a);
 

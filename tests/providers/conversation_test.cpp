@@ -58,6 +58,21 @@ TEST_CASE("wire attachments convert to content attachments") {
            "audio or file)");
   CHECK_FALSE(to_content_attachment({"file", "x.pdf", "application/pdf", "",
                                      ""}));
+  auto kind_pdf = to_content_attachment(
+    {"pdf", "k.pdf", "", "", "data:application/pdf;base64,JVBE"});
+  REQUIRE(kind_pdf);
+  CHECK(kind_pdf->kind == attachment_kind::pdf);
+  CHECK(to_content_attachment({"pdf", "k.pdf", "", "", ""}).error().message
+        == "attachment \"k.pdf\": a PDF needs a data:application/pdf;base64 "
+           "URL");
+  CHECK(to_content_attachment({"file", "b.bin", "", "",
+                               "data:application/octet-stream;base64,AA"})
+          .error()
+          .message
+        == "attachment \"b.bin\": file content must be sent as text "
+           "(textContent)");
+  // an empty text file is fine
+  CHECK(to_content_attachment({"file", "e.txt", "text/plain", "", ""}));
 }
 
 TEST_CASE("file attachments are labelled with name and type") {
