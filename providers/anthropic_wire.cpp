@@ -292,6 +292,38 @@ void anthropic_stream_decoder::stop_block(size_t block,
                                std::move(call.name), std::move(call.args)});
 }
 
+void anthropic_stream_decoder::start_call(size_t block, std::string_view id,
+                                          std::string_view name,
+                                          std::string initial_input,
+                                          std::vector<stream_event>& out) {
+  if (next_call_ >= limits().max_tool_calls)
+    return fail("more than " + std::to_string(limits().max_tool_calls)
+                  + " tool calls in one response",
+                out);
+  pending_call call;
+  call.ordinal = next_call_++;
+  call.id = std::string{id};
+  call.name = std::string{name};
+  call.initial_input = std::move(initial_input);
+  out.push_back(tool_call_started{call.ordinal, call.id, call.name});
+  calls_[block] = std::move(call);
+}
+
+void anthropic_stream_decoder::append_args(size_t block,
+                                           std::string_view part,
+                                           std::vector<stream_event>& out) {
+  auto it = calls_.find(block);
+  if (it == calls_.end() || part.empty())
+    return;
+  auto& call = it->second;
+  if (call.args.size() + part.size() > limits().max_tool_args_bytes)
+    return fail("tool call " + quote(call.name) + " arguments exceed "
+                  + std::to_string(limits().max_tool_args_bytes) + " bytes",
+                out);
+  call.args.append(part);
+  out.push_back(tool_call_args_delta{call.ordinal, std::string{part}});
+}
+
 void anthropic_stream_decoder::on_event(const sse_event& ev,
                                         std::vector<stream_event>& out) {
   rapidjson::Document doc;
@@ -316,20 +348,13 @@ void anthropic_stream_decoder::on_event(const sse_event& ev,
       return;
     auto cb_type = detail::string_member(*cb, "type").value_or("");
     if (cb_type == "text") {
-      if (auto text = detail::string_member(*cb, "text"); text && !text->empty())
+      auto text = detail::string_member(*cb, "text");
+      if (text && !text->empty())
         out.push_back(text_delta{std::string{*text}});
     } else if (cb_type == "tool_use") {
-      if (next_call_ >= limits().max_tool_calls)
-        return fail("more than " + std::to_string(limits().max_tool_calls)
-                      + " tool calls in one response",
-                    out);
-      pending_call call;
-      call.ordinal = next_call_++;
-      call.id = std::string{detail::string_member(*cb, "id").value_or("")};
-      call.name = std::string{detail::string_member(*cb, "name").value_or("")};
-      call.initial_input = nonempty_object(detail::find_member(*cb, "input"));
-      out.push_back(tool_call_started{call.ordinal, call.id, call.name});
-      calls_[block] = std::move(call);
+      start_call(block, detail::string_member(*cb, "id").value_or(""),
+                 detail::string_member(*cb, "name").value_or(""),
+                 nonempty_object(detail::find_member(*cb, "input")), out);
     }
   } else if (type == "content_block_delta") {
     const Value* delta = detail::find_member(doc, "delta");
@@ -341,20 +366,9 @@ void anthropic_stream_decoder::on_event(const sse_event& ev,
           text && !text->empty())
         out.push_back(text_delta{std::string{*text}});
     } else if (d_type == "input_json_delta") {
-      auto it = calls_.find(block);
-      auto part = detail::string_member(*delta, "partial_json");
-      if (it == calls_.end() || !part || part->empty())
-        return;
-      if (it->second.args.size() + part->size()
-          > limits().max_tool_args_bytes)
-        return fail("tool call " + quote(it->second.name)
-                      + " arguments exceed "
-                      + std::to_string(limits().max_tool_args_bytes)
-                      + " bytes",
-                    out);
-      it->second.args.append(*part);
-      out.push_back(tool_call_args_delta{it->second.ordinal,
-                                         std::string{*part}});
+      append_args(block,
+                  detail::string_member(*delta, "partial_json").value_or(""),
+                  out);
     }
   } else if (type == "content_block_stop") {
     stop_block(block, out);

@@ -80,6 +80,10 @@ class anthropic_stream_decoder final : public stream_decoder {
 
  private:
   void stop_block(size_t block, std::vector<stream_event>& out);
+  void start_call(size_t block, std::string_view id, std::string_view name,
+                  std::string initial_input, std::vector<stream_event>& out);
+  void append_args(size_t block, std::string_view part,
+                   std::vector<stream_event>& out);
 
   std::map<size_t, pending_call> calls_;  // by content block index
   size_t next_call_ = 0;

@@ -277,6 +277,32 @@ void openai_stream_decoder::finish_calls(std::vector<stream_event>& out) {
   calls_.clear();
 }
 
+void openai_stream_decoder::on_tool_delta(size_t index, std::string_view id,
+                                          std::string_view name,
+                                          std::string_view args,
+                                          std::vector<stream_event>& out) {
+  if (!calls_.count(index) && calls_.size() >= limits().max_tool_calls)
+    return fail("more than " + std::to_string(limits().max_tool_calls)
+                  + " tool calls in one response",
+                out);
+  auto [it, fresh] = calls_.try_emplace(index);
+  auto& call = it->second;
+  if (call.id.empty())
+    call.id = std::string{id};
+  if (call.name.empty())
+    call.name = std::string{name};
+  if (fresh)
+    out.push_back(tool_call_started{index, call.id, call.name});
+  if (args.empty())
+    return;
+  if (call.args.size() + args.size() > limits().max_tool_args_bytes)
+    return fail("tool call " + quote(call.name) + " arguments exceed "
+                  + std::to_string(limits().max_tool_args_bytes) + " bytes",
+                out);
+  call.args.append(args);
+  out.push_back(tool_call_args_delta{index, std::string{args}});
+}
+
 void openai_stream_decoder::on_event(const sse_event& ev,
                                      std::vector<stream_event>& out) {
   if (ev.data == "[DONE]") {
@@ -312,35 +338,18 @@ void openai_stream_decoder::on_event(const sse_event& ev,
         const Value& tc = (*calls)[i];
         if (!tc.IsObject())
           continue;
-        auto index = static_cast<size_t>(
-          detail::count_member(tc, "index").value_or(i));
-        const Value* fn = detail::find_member(tc, "function");
         static const Value empty_object{rapidjson::kObjectType};
+        const Value* fn = detail::find_member(tc, "function");
         if (!fn || !fn->IsObject())
           fn = &empty_object;
-        if (!calls_.count(index) && calls_.size() >= limits().max_tool_calls)
-          return fail("more than " + std::to_string(limits().max_tool_calls)
-                        + " tool calls in one response",
+        on_tool_delta(static_cast<size_t>(
+                        detail::count_member(tc, "index").value_or(i)),
+                      detail::string_member(tc, "id").value_or(""),
+                      detail::string_member(*fn, "name").value_or(""),
+                      detail::string_member(*fn, "arguments").value_or(""),
                       out);
-        auto [it, fresh] = calls_.try_emplace(index);
-        auto& call = it->second;
-        if (auto id = detail::string_member(tc, "id"); id && call.id.empty())
-          call.id = std::string{*id};
-        if (auto name = detail::string_member(*fn, "name");
-            name && call.name.empty())
-          call.name = std::string{*name};
-        if (fresh)
-          out.push_back(tool_call_started{index, call.id, call.name});
-        if (auto args = detail::string_member(*fn, "arguments");
-            args && !args->empty()) {
-          if (call.args.size() + args->size() > limits().max_tool_args_bytes)
-            return fail("tool call " + quote(call.name) + " arguments exceed "
-                          + std::to_string(limits().max_tool_args_bytes)
-                          + " bytes",
-                        out);
-          call.args.append(*args);
-          out.push_back(tool_call_args_delta{index, std::string{*args}});
-        }
+        if (done())
+          return;
       }
     }
   }

@@ -79,6 +79,9 @@ class openai_stream_decoder final : public stream_decoder {
 
  private:
   void finish_calls(std::vector<stream_event>& out);
+  /// One `delta.tool_calls[]` entry (empty strings: field absent).
+  void on_tool_delta(size_t index, std::string_view id, std::string_view name,
+                     std::string_view args, std::vector<stream_event>& out);
 
   std::map<size_t, pending_call> calls_;  // by wire index
   std::optional<finished> finish_;

@@ -78,6 +78,52 @@ protocol::status check_entry(const protocol::provider_config& c) {
   return protocol::ok();
 }
 
+/// The API key for `p` (empty: none), setting `p.key_source`.
+protocol::expected<std::string> find_key(resolved_provider& p,
+                                         const protocol::provider_config& cfg,
+                                         const builtin_provider* builtin,
+                                         const env_lookup& env,
+                                         const std::string& stored_key) {
+  std::string var = cfg.api_key_env;
+  if (var.empty() && builtin)
+    var = std::string{builtin->api_key_env};
+  if (!var.empty() && env) {
+    if (auto v = env(var); v && !v->empty()) {
+      p.key_source = "env:" + var;
+      return *v;
+    }
+  }
+  if (!stored_key.empty()) {
+    p.key_source = "credentials";
+    return stored_key;
+  }
+  bool required = !cfg.api_key_env.empty()
+                  || (builtin && builtin->key_required);
+  if (required)
+    return config_error(p.name + ": no API key: set "
+                        + (var.empty() ? std::string{"an API key"} : var)
+                        + " or add it in Settings");
+  p.key_source = "none";
+  return std::string{};
+}
+
+/// Content negotiation, auth for `type` (when `key` is set), then `extra`.
+header_list request_headers(provider_type type, const std::string& key,
+                            const header_list& extra) {
+  header_list out{{"content-type", "application/json"},
+                  {"accept", "text/event-stream"}};
+  if (type == provider_type::anthropic) {
+    if (!key.empty())
+      out.emplace_back("x-api-key", key);
+    out.emplace_back("anthropic-version", "2023-06-01");
+  } else if (!key.empty()) {
+    out.emplace_back("authorization", "Bearer " + key);
+  }
+  for (const auto& [name, value] : extra)
+    set_header(out, name, value);
+  return out;
+}
+
 std::string trim_slashes(std::string url) {
   while (!url.empty() && url.back() == '/')
     url.pop_back();
@@ -185,47 +231,19 @@ provider_registry::resolve(std::string_view model_string,
   auto stored = read_stored(credentials_json, out.name);
   if (!stored)
     return stored.error();
-  std::string base = !cfg.base_url.empty()        ? cfg.base_url
-                     : !stored->base_url.empty()  ? stored->base_url
-                     : builtin                    ? std::string{builtin->base_url}
-                                                  : std::string{};
+  std::string base = cfg.base_url;
+  if (base.empty())
+    base = stored->base_url;
+  if (base.empty() && builtin)
+    base = std::string{builtin->base_url};
   out.base_url = trim_slashes(std::move(base));
   out.endpoint = out.base_url
                  + (out.type == provider_type::anthropic ? "/messages"
                                                          : "/chat/completions");
-  std::string key_env = !cfg.api_key_env.empty() ? cfg.api_key_env
-                        : builtin ? std::string{builtin->api_key_env}
-                                  : std::string{};
-  bool required = !cfg.api_key_env.empty() || (builtin && builtin->key_required);
-  std::string key;
-  if (!key_env.empty() && env) {
-    if (auto v = env(key_env); v && !v->empty()) {
-      key = *v;
-      out.key_source = "env:" + key_env;
-    }
-  }
-  if (key.empty() && !stored->api_key.empty()) {
-    key = stored->api_key;
-    out.key_source = "credentials";
-  }
-  if (key.empty()) {
-    if (required)
-      return config_error(out.name + ": no API key: set "
-                          + (key_env.empty() ? "an API key" : key_env)
-                          + " or add it in Settings");
-    out.key_source = "none";
-  }
-  out.headers = {{"content-type", "application/json"},
-                 {"accept", "text/event-stream"}};
-  if (out.type == provider_type::anthropic) {
-    if (!key.empty())
-      out.headers.emplace_back("x-api-key", key);
-    out.headers.emplace_back("anthropic-version", "2023-06-01");
-  } else if (!key.empty()) {
-    out.headers.emplace_back("authorization", "Bearer " + key);
-  }
-  for (const auto& [name, value] : cfg.headers)
-    set_header(out.headers, name, value);
+  auto key = find_key(out, cfg, builtin, env, stored->api_key);
+  if (!key)
+    return key.error();
+  out.headers = request_headers(out.type, *key, cfg.headers);
   out.connect_timeout = std::chrono::milliseconds{cfg.connect_timeout_ms};
   out.first_byte_timeout = std::chrono::milliseconds{cfg.first_byte_timeout_ms};
   out.idle_timeout = std::chrono::milliseconds{cfg.idle_timeout_ms};

@@ -114,7 +114,8 @@ parse_retry_after(std::string_view value) {
   auto s = parse_number(value);
   if (!s)
     return std::nullopt;
-  return std::chrono::milliseconds{static_cast<int64_t>(std::llround(*s * 1000))};
+  return std::chrono::milliseconds{
+    static_cast<int64_t>(std::llround(*s * 1000))};
 }
 
 std::optional<std::chrono::milliseconds>

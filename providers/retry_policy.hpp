@@ -13,10 +13,14 @@ namespace wingman::providers {
 
 /// Retry limits (per provider: `providers.<name>.maxRetries`).
 struct retry_settings {
-  int max_retries = 3;                                 ///< Retries after the first attempt.
-  std::chrono::milliseconds base_delay{500};           ///< Delay before retry 1.
-  std::chrono::milliseconds max_delay{8000};           ///< Cap of the exponential delay.
-  std::chrono::milliseconds max_retry_after{60000};    ///< Longest `retry-after` honoured.
+  /// Retries after the first attempt.
+  int max_retries = 3;
+  /// Delay before retry 1 (before jitter).
+  std::chrono::milliseconds base_delay{500};
+  /// Cap of the exponential delay.
+  std::chrono::milliseconds max_delay{8000};
+  /// Longest `retry-after` hint honoured; a longer one fails the request.
+  std::chrono::milliseconds max_retry_after{60000};
 };
 
 /// How an attempt failed.

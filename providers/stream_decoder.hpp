@@ -16,9 +16,12 @@ namespace wingman::providers {
 /// Bounds on what one streamed response may buffer (per provider:
 /// `providers.<name>.maxEventBytes`, `maxToolArgsBytes`, `maxToolCalls`).
 struct stream_limits {
-  size_t max_event_bytes = default_max_sse_event_bytes;  ///< One SSE event (4 MiB).
-  size_t max_tool_args_bytes = size_t{1} << 20;  ///< One call's arguments (1 MiB).
-  size_t max_tool_calls = 128;                   ///< Tool calls per response.
+  /// One SSE event (4 MiB).
+  size_t max_event_bytes = default_max_sse_event_bytes;
+  /// One tool call's arguments (1 MiB).
+  size_t max_tool_args_bytes = size_t{1} << 20;
+  /// Tool calls per response.
+  size_t max_tool_calls = 128;
 };
 
 /// Turns one streamed response body into neutral events.
