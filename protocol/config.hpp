@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/expected.hpp"
@@ -57,6 +58,27 @@ struct storage_config {
   bool sync = true;                      ///< sync: fsync each group commit.
 };
 
+/// One entry of the top-level `providers` object: a model endpoint used in
+/// model strings as `<name>:<model>`. An entry named like a built-in
+/// provider (`openai`, `lmstudio`, ...) overrides it; empty fields then keep
+/// the built-in's values. Literal API keys are refused (keys come from
+/// `apiKeyEnv` or `<stateDir>/credentials.json`).
+struct provider_config {
+  std::string name;         ///< The key: 1-64 of A-Z a-z 0-9 _ . -
+  std::string type;         ///< `type`: `openai` or `anthropic`; empty: built-in's.
+  std::string base_url;     ///< `baseUrl`: http(s) URL; empty: built-in's.
+  std::string api_key_env;  ///< `apiKeyEnv`: env var holding the key.
+  /// `headers`: extra request headers, in file order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  int connect_timeout_ms = 10'000;      ///< connectTimeoutMs.
+  int first_byte_timeout_ms = 120'000;  ///< firstByteTimeoutMs (model load time).
+  int idle_timeout_ms = 60'000;         ///< idleTimeoutMs: max gap in the stream.
+  int max_retries = 3;                  ///< maxRetries (0..10): 429/5xx/connect.
+  size_t max_event_bytes = 4u << 20;      ///< maxEventBytes: one SSE event.
+  size_t max_tool_args_bytes = 1u << 20;  ///< maxToolArgsBytes: one call's arguments.
+  size_t max_tool_calls = 128;            ///< maxToolCalls: per response.
+};
+
 /// The whole configuration.
 struct gateway_config {
   std::string host = "127.0.0.1";
@@ -83,6 +105,7 @@ struct gateway_config {
   storage_config storage;
   std::vector<agent_config> agents;
   std::vector<binding> bindings;
+  std::vector<provider_config> providers;  ///< `providers`, in file order.
   std::string default_agent;        ///< Resolved: defaultAgent, else default:true, else first.
   std::string source;               ///< File it came from; empty for the embedded default.
   std::vector<std::string> warnings;///< E.g. "unknown key gateway.mcpProxy (ignored)".

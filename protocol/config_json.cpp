@@ -201,6 +201,9 @@ class config_parser {
                    binding_match& out);
   bool resolve_default(const Value& root);
   bool check_auth();
+  bool parse_providers(const Value& providers);
+  bool parse_provider(const Value& item, const std::string& path,
+                      provider_config& out);
 
  private:
   std::string_view file_;
@@ -212,7 +215,8 @@ class config_parser {
 };
 
 bool config_parser::parse_root(const Value& root) {
-  warn_unknown(root, {}, {"gateway", "agents", "defaultAgent", "voice"});
+  warn_unknown(root, {},
+               {"gateway", "agents", "defaultAgent", "voice", "providers"});
   const Value* gw = object(root, "gateway", {});
   if (!ok())
     return false;
@@ -231,6 +235,9 @@ bool config_parser::parse_root(const Value& root) {
       && !(gw && find(*gw, "fsRoots")))
     cfg_.fs_roots.push_back(cfg_.state_dir + "/outputs");
   if (!check_auth())
+    return false;
+  const Value* providers = object(root, "providers", {});
+  if (!ok() || (providers && !parse_providers(*providers)))
     return false;
   const Value* agents = object(root, "agents", {});
   if (!ok() || !parse_agents(agents))
@@ -507,6 +514,101 @@ bool config_parser::parse_match(const Value& match, const std::string& p,
       return false;
   }
   out.peer = std::move(ref);
+  return true;
+}
+
+// -- providers ----------------------------------------------------------------
+
+/// 1 to 64 characters from `extra` plus ASCII letters and digits.
+bool is_name(std::string_view s, std::string_view extra, bool digit_first) {
+  if (s.empty() || s.size() > 64)
+    return false;
+  if (!digit_first && std::isdigit(static_cast<unsigned char>(s.front())))
+    return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c))
+           || extra.find(c) != std::string_view::npos;
+  });
+}
+
+bool is_http_url(std::string_view s) {
+  for (std::string_view scheme : {"http://", "https://"})
+    if (s.size() > scheme.size() && s.substr(0, scheme.size()) == scheme)
+      return s.find_first_of(" \t\r\n") == std::string_view::npos;
+  return false;
+}
+
+bool config_parser::parse_providers(const Value& providers) {
+  for (auto it = providers.MemberBegin(); it != providers.MemberEnd(); ++it) {
+    provider_config entry;
+    entry.name = std::string{detail::view_of(it->name)};
+    auto p = member_path("providers", entry.name);
+    if (!is_name(entry.name, "_.-", true))
+      return fail(p, "expected a provider name of 1 to 64 characters of "
+                     "A-Z a-z 0-9 _ . -");
+    if (!parse_provider(it->value, p, entry))
+      return false;
+    cfg_.providers.push_back(std::move(entry));
+  }
+  return true;
+}
+
+bool config_parser::parse_provider(const Value& item, const std::string& p,
+                                   provider_config& out) {
+  if (!item.IsObject())
+    return expected_form(p, "an object", item);
+  warn_unknown(item, p,
+               {"type", "baseUrl", "apiKeyEnv", "apiKey", "headers",
+                "connectTimeoutMs", "firstByteTimeoutMs", "idleTimeoutMs",
+                "maxRetries", "maxEventBytes", "maxToolArgsBytes",
+                "maxToolCalls"});
+  if (find(item, "apiKey"))
+    return fail(member_path(p, "apiKey"),
+                "API keys are not allowed in the config file (use apiKeyEnv, "
+                "or Settings, which stores keys in <stateDir>/credentials.json)");
+  if (!string(item, "type", p, out.type) || !string(item, "baseUrl", p,
+                                                    out.base_url)
+      || !string(item, "apiKeyEnv", p, out.api_key_env))
+    return false;
+  if (!out.type.empty() && out.type != "openai" && out.type != "anthropic")
+    return expected_form(member_path(p, "type"),
+                         "\"openai\" or \"anthropic\"", *find(item, "type"));
+  if (find(item, "baseUrl") && !is_http_url(out.base_url))
+    return expected_form(member_path(p, "baseUrl"),
+                         "an http:// or https:// URL", *find(item, "baseUrl"));
+  if (find(item, "apiKeyEnv") && !is_name(out.api_key_env, "_", false))
+    return expected_form(member_path(p, "apiKeyEnv"),
+                         "an environment variable name (A-Z a-z 0-9 _)",
+                         *find(item, "apiKeyEnv"));
+  if (!integer(item, "connectTimeoutMs", p, 1, int_max, out.connect_timeout_ms)
+      || !integer(item, "firstByteTimeoutMs", p, 1, int_max,
+                  out.first_byte_timeout_ms)
+      || !integer(item, "idleTimeoutMs", p, 1, int_max, out.idle_timeout_ms)
+      || !integer(item, "maxRetries", p, 0, 10, out.max_retries)
+      || !integer(item, "maxEventBytes", p, 1, max_bytes, out.max_event_bytes)
+      || !integer(item, "maxToolArgsBytes", p, 1, max_bytes,
+                  out.max_tool_args_bytes)
+      || !integer(item, "maxToolCalls", p, 1, 100'000, out.max_tool_calls))
+    return false;
+  const Value* headers = object(item, "headers", p);
+  if (!ok())
+    return false;
+  if (!headers)
+    return true;
+  auto headers_path = member_path(p, "headers");
+  for (auto it = headers->MemberBegin(); it != headers->MemberEnd(); ++it) {
+    auto name = detail::view_of(it->name);
+    auto h = member_path(headers_path, name);
+    if (!is_name(name, "!#$%&'*+-.^_`|~", true))
+      return fail(h, "expected an HTTP header name");
+    if (!it->value.IsString())
+      return expected_form(h, "a string", it->value);
+    auto value = detail::view_of(it->value);
+    if (value.find_first_of(std::string_view{"\r\n\0", 3})
+        != std::string_view::npos)
+      return fail(h, "a header value cannot contain CR, LF or NUL");
+    out.headers.emplace_back(std::string{name}, std::string{value});
+  }
   return true;
 }
 

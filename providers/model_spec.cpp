@@ -1,5 +1,7 @@
 #include "providers/model_spec.hpp"
 
+#include "providers/provider_registry.hpp"
+
 namespace wingman::providers {
 
 std::optional<model_spec> parse_model_spec(std::string_view text) {
@@ -13,7 +15,19 @@ std::optional<model_spec> parse_model_spec(std::string_view text) {
 }
 
 bool is_supported(const model_spec& spec) noexcept {
-  return spec.provider == "echo";
+  return spec.provider == "echo"
+         || find_builtin_provider(spec.provider) != nullptr;
+}
+
+bool is_supported(const model_spec& spec,
+                  const std::vector<protocol::provider_config>& configured)
+  noexcept {
+  if (is_supported(spec))
+    return true;
+  for (const auto& c : configured)
+    if (c.name == spec.provider)
+      return true;
+  return false;
 }
 
 } // namespace wingman::providers

@@ -6,6 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "protocol/config.hpp"
 
 namespace wingman::providers {
 
@@ -19,8 +22,16 @@ struct model_spec {
 /// Returns nullopt for an empty provider or model part.
 std::optional<model_spec> parse_model_spec(std::string_view text);
 
-/// True if this build can run turns for `spec` (today: the echo model only;
-/// network providers arrive with the providers issue).
+/// True if `spec` names a model this build can run: the echo model or a
+/// built-in network provider (`openai`, `anthropic`, `lmstudio`, `ollama`,
+/// `openrouter`, `xai`). Whether a key is configured is checked when the
+/// provider is resolved (`provider_registry::resolve`), not here.
 bool is_supported(const model_spec& spec) noexcept;
+
+/// Like `is_supported(spec)`, also accepting providers declared in the
+/// config's `providers` section.
+bool is_supported(const model_spec& spec,
+                  const std::vector<protocol::provider_config>& configured)
+  noexcept;
 
 } // namespace wingman::providers

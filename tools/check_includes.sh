@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dependency rule (C1): protocol/, storage/, transport/ and providers/ never
-# include CAF; Beast stays in transport/; RapidJSON only in protocol/*.cpp
-# and private protocol/*_internal.hpp headers (and tests).
+# include CAF; Beast stays in transport/; RapidJSON only in protocol/ and
+# providers/ .cpp files and private *_internal.hpp headers (and tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -19,7 +19,9 @@ check '#include\s*[<"]caf/' "CAF outside actors/ and tools/" protocol storage tr
 # they link no gateway library, so they are outside the layering rule.
 check '#include\s*[<"]boost/(beast|asio)' "Beast/Asio outside transport/" protocol storage actors providers tools/wingman ui
 public_headers=$(ls protocol/*.hpp | grep -v '_internal\.hpp$')
+# providers/: RapidJSON in .cpp files and private *_internal.hpp only.
+provider_headers=$(find providers -name '*.hpp' ! -name '*_internal.hpp')
 # shellcheck disable=SC2086
-check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ sources" storage transport actors providers tools $public_headers
+check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ and providers/ sources" storage transport actors tools $public_headers $provider_headers
 if [ $fail -ne 0 ]; then exit 1; fi
 echo "check_includes: ok"

@@ -204,13 +204,13 @@ TEST_CASE("known-but-unused top-level sections each give one warning") {
   auto cfg = parse_ok(R"({"voice":{"provider":"x"},"summarization":{},)"
                       R"("modelRetry":{},"toolRetry":{},"hooks":[],)"
                       R"("search":{},"skills":{},"browser":{},"mcp":{},)"
-                      R"("rooms":[],"providers":{},"discovery":{"a":{"b":1}},)"
+                      R"("rooms":[],"discovery":{"a":{"b":1}},)"
                       R"("$schema":"x"})");
-  CHECK(cfg.warnings.size() == 12);
+  CHECK(cfg.warnings.size() == 11);
   CHECK_FALSE(has_warning(cfg, "unknown key voice (ignored)"));
   for (const char* key : {"summarization", "modelRetry", "toolRetry",
                           "hooks", "search", "skills", "browser", "mcp",
-                          "rooms", "providers", "discovery", "$schema"})
+                          "rooms", "discovery", "$schema"})
     CHECK(has_warning(cfg, std::string{"unknown key "} + key + " (ignored)"));
 }
 
@@ -735,6 +735,97 @@ TEST_CASE("unicode in values survives parsing") {
                              R"("prompt":"\u4e16\u754c"})"));
   CHECK(cfg.agents[0].name == "Caf\xc3\xa9 \xf0\x9f\x98\x80");
   CHECK(cfg.agents[0].prompt == "\xe4\xb8\x96\xe7\x95\x8c");
+}
+
+TEST_CASE("providers entries are parsed with defaults for every limit") {
+  auto cfg = parse_ok(
+    R"({"providers":{"fake":{"type":"openai",)"
+    R"("baseUrl":"http://127.0.0.1:9999/v1","apiKeyEnv":"FAKE_KEY"},)"
+    R"("lmstudio":{"baseUrl":"http://gpu-box:1234/v1","headers":)"
+    R"({"X-Org":"lab","x-trace":""},"connectTimeoutMs":500,)"
+    R"("firstByteTimeoutMs":2000,"idleTimeoutMs":3000,"maxRetries":0,)"
+    R"("maxEventBytes":1000,"maxToolArgsBytes":500,"maxToolCalls":4}}})");
+  REQUIRE(cfg.providers.size() == 2);
+  const auto& fake = cfg.providers[0];
+  CHECK(fake.name == "fake");
+  CHECK(fake.type == "openai");
+  CHECK(fake.base_url == "http://127.0.0.1:9999/v1");
+  CHECK(fake.api_key_env == "FAKE_KEY");
+  CHECK(fake.headers.empty());
+  CHECK(fake.connect_timeout_ms == 10000);
+  CHECK(fake.first_byte_timeout_ms == 120000);
+  CHECK(fake.idle_timeout_ms == 60000);
+  CHECK(fake.max_retries == 3);
+  CHECK(fake.max_event_bytes == 4u << 20);
+  CHECK(fake.max_tool_args_bytes == 1u << 20);
+  CHECK(fake.max_tool_calls == 128);
+  const auto& lm = cfg.providers[1];
+  CHECK(lm.name == "lmstudio");
+  CHECK(lm.type.empty());  // inherits the built-in's type
+  CHECK(lm.headers
+        == std::vector<std::pair<std::string, std::string>>{{"X-Org", "lab"},
+                                                            {"x-trace", ""}});
+  CHECK(lm.connect_timeout_ms == 500);
+  CHECK(lm.first_byte_timeout_ms == 2000);
+  CHECK(lm.idle_timeout_ms == 3000);
+  CHECK(lm.max_retries == 0);
+  CHECK(lm.max_event_bytes == 1000);
+  CHECK(lm.max_tool_args_bytes == 500);
+  CHECK(lm.max_tool_calls == 4);
+  CHECK(cfg.warnings.empty());
+  CHECK(parse_ok("{}").providers.empty());
+}
+
+TEST_CASE("bad providers entries name the key path") {
+  auto prov = [](const std::string& entry) {
+    return R"({"providers":{"p":)" + entry + "}}";
+  };
+  CHECK(parse_err(prov(R"({"type":"gemini"})"))
+        == "cfg.json: providers.p.type: expected \"openai\" or "
+           "\"anthropic\", got \"gemini\"");
+  CHECK(parse_err(prov(R"({"baseUrl":"ftp://x"})"))
+        == "cfg.json: providers.p.baseUrl: expected an http:// or https:// "
+           "URL, got \"ftp://x\"");
+  CHECK(parse_err(prov(R"({"baseUrl":"http://"})")).find("providers.p.baseUrl")
+        != std::string::npos);
+  CHECK(parse_err(prov(R"({"apiKey":"sk-123"})"))
+        == "cfg.json: providers.p.apiKey: API keys are not allowed in the "
+           "config file (use apiKeyEnv, or Settings, which stores keys in "
+           "<stateDir>/credentials.json)");
+  CHECK(parse_err(prov(R"({"apiKeyEnv":"1BAD-NAME"})"))
+        == "cfg.json: providers.p.apiKeyEnv: expected an environment "
+           "variable name (A-Z a-z 0-9 _), got \"1BAD-NAME\"");
+  CHECK(parse_err(prov(R"({"maxRetries":11})"))
+        == "cfg.json: providers.p.maxRetries: expected an integer from 0 to "
+           "10, got 11");
+  CHECK(parse_err(prov(R"({"maxToolCalls":0})"))
+        == "cfg.json: providers.p.maxToolCalls: expected an integer from 1 to "
+           "100000, got 0");
+  CHECK(parse_err(prov(R"({"idleTimeoutMs":0})")).find(
+          "providers.p.idleTimeoutMs: expected an integer from 1")
+        != std::string::npos);
+  CHECK(parse_err(prov(R"({"headers":{"X-A":1}})"))
+        == "cfg.json: providers.p.headers.X-A: expected a string, got 1");
+  CHECK(parse_err(prov(R"({"headers":{"Bad Name":"v"}})"))
+        == "cfg.json: providers.p.headers.Bad Name: expected an HTTP header "
+           "name");
+  CHECK(parse_err(prov(R"({"headers":{"X-A":"a\r\nX-B: b"}})"))
+        == "cfg.json: providers.p.headers.X-A: a header value cannot contain "
+           "CR, LF or NUL");
+  CHECK(parse_err(prov(R"({"headers":[]})"))
+        == "cfg.json: providers.p.headers: expected an object, got an array");
+  CHECK(parse_err(prov("[]"))
+        == "cfg.json: providers.p: expected an object, got an array");
+  CHECK(parse_err(R"({"providers":{"a:b":{}}})")
+        == "cfg.json: providers.a:b: expected a provider name of 1 to 64 "
+           "characters of A-Z a-z 0-9 _ . -");
+  CHECK(parse_err(R"({"providers":[]})")
+        == "cfg.json: providers: expected an object, got an array");
+}
+
+TEST_CASE("unknown keys in a providers entry warn") {
+  auto cfg = parse_ok(R"({"providers":{"p":{"type":"anthropic","region":1}}})");
+  CHECK(has_warning(cfg, "unknown key providers.p.region (ignored)"));
 }
 
 } // TEST_SUITE

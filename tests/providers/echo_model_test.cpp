@@ -59,7 +59,7 @@ TEST_CASE("model strings parse as provider:model; echo is built in") {
   REQUIRE(o);
   CHECK(o->provider == "openai");
   CHECK(o->model == "gpt-4o-mini");
-  CHECK_FALSE(providers::is_supported(*o));
+  CHECK(providers::is_supported(*o));  // a built-in network provider
   CHECK_FALSE(providers::parse_model_spec("nocolon"));
   CHECK_FALSE(providers::parse_model_spec(":x"));
   CHECK_FALSE(providers::parse_model_spec("x:"));
