@@ -23,4 +23,9 @@ using string_fields = std::map<std::string, std::optional<std::string>>;
 expected<string_fields> decode_string_fields(std::string_view body,
                                              const std::vector<std::string>& allowed);
 
+/// The elements of a JSON array, each re-serialized as compact JSON (for
+/// clients that list records: `[{"id":...}, ...]` -> one string each).
+/// Errors (`invalid_request`): not valid JSON, not an array.
+expected<std::vector<std::string>> split_json_array(std::string_view json);
+
 } // namespace wingman::protocol

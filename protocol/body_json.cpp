@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace wingman::protocol {
 
@@ -28,6 +30,25 @@ expected<string_fields> decode_string_fields(std::string_view body,
       out.emplace(name, std::string{m->value.GetString(), m->value.GetStringLength()});
     else
       return error{error_code::invalid_request, name + " must be a string"};
+  }
+  return out;
+}
+
+expected<std::vector<std::string>> split_json_array(std::string_view json) {
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError())
+    return error{error_code::invalid_request,
+                 std::string{"not valid JSON: "}
+                   + rapidjson::GetParseError_En(d.GetParseError())};
+  if (!d.IsArray())
+    return error{error_code::invalid_request, "not a JSON array"};
+  std::vector<std::string> out;
+  for (auto& v : d.GetArray()) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> wr{buf};
+    v.Accept(wr);
+    out.emplace_back(buf.GetString(), buf.GetSize());
   }
   return out;
 }

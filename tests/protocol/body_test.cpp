@@ -34,3 +34,16 @@ TEST_CASE("bad bodies are precise errors") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("protocol/body") {
+
+TEST_CASE("split_json_array yields each element as compact JSON") {
+  auto parts = wingman::protocol::split_json_array(R"([ {"a": 1}, "x", [2] ])");
+  REQUIRE(parts.has_value());
+  CHECK(*parts == std::vector<std::string>{R"({"a":1})", R"("x")", "[2]"});
+  CHECK(wingman::protocol::split_json_array("[]")->empty());
+  CHECK_FALSE(wingman::protocol::split_json_array("{}").has_value());
+  CHECK_FALSE(wingman::protocol::split_json_array("[1,").has_value());
+}
+
+}

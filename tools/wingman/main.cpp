@@ -3,6 +3,8 @@
 //   wingman gateway run|start|stop|restart|status|health|token --generate
 //   wingman agent [--agent id] [--session key] [--gateway url] [--token t] "prompt"
 //   wingman agent --local "prompt"
+//   wingman webhooks list|create|delete|rotate
+//   wingman routines list|create|delete|run
 #include <iostream>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "tools/wingman/agent_command.hpp"
+#include "tools/wingman/automation_command.hpp"
 #include "tools/wingman/config_loader.hpp"
 #include "tools/wingman/daemon.hpp"
 
@@ -81,6 +84,56 @@ int main(int argc, char** argv) {
   agent->add_option("--config", o.config_path, "Path to wingman.config.json");
   agent->add_option("prompt", ao.prompt, "The prompt")->required();
 
+  tools::api_options api;
+  auto add_api_flags = [&](CLI::App* cmd) {
+    cmd->add_option("--gateway", api.gateway_url, "Gateway URL (http://host:port)");
+    cmd->add_option("--token", api.token, "Auth token (default WINGMAN_GATEWAY_TOKEN)");
+    cmd->add_option("--password", api.password, "Auth password");
+    cmd->add_option("--config", o.config_path, "Path to wingman.config.json");
+    cmd->add_flag("--json", api.json, "Print the API's JSON");
+  };
+
+  tools::webhook_options wo;
+  auto* hooks = app.add_subcommand("webhooks", "Manage webhooks (POST /webhooks/<id>)");
+  hooks->require_subcommand(1);
+  auto* hooks_list = hooks->add_subcommand("list", "List webhooks");
+  auto* hooks_create = hooks->add_subcommand("create", "Create a webhook; prints its secret once");
+  hooks_create->add_option("--name", wo.name, "Name")->required();
+  hooks_create->add_option("--agent", wo.agent, "Agent id")->required();
+  hooks_create->add_option("--preset", wo.preset, "gog-gmail | github");
+  hooks_create->add_option("--event-label", wo.event_label, "Label shown to the agent");
+  hooks_create->add_option("--session", wo.session, "Session key (default agent:<agent>:webhook:<id>)");
+  hooks_create->add_option("--allow", wo.allowlist, "Allowed source CIDR (repeatable)");
+  auto* hooks_delete = hooks->add_subcommand("delete", "Delete a webhook");
+  auto* hooks_rotate = hooks->add_subcommand("rotate", "Issue a new secret; prints it once");
+  for (auto* cmd : {hooks_delete, hooks_rotate})
+    cmd->add_option("id", wo.id, "Webhook id")->required();
+  for (auto* cmd : {hooks_list, hooks_create, hooks_delete, hooks_rotate})
+    add_api_flags(cmd);
+
+  tools::routine_options ro;
+  auto* routines = app.add_subcommand("routines", "Manage cron routines");
+  routines->require_subcommand(1);
+  auto* routines_list = routines->add_subcommand("list", "List routines");
+  auto* routines_create = routines->add_subcommand("create", "Create a routine");
+  routines_create->add_option("--name", ro.name, "Name")->required();
+  routines_create->add_option("--agent", ro.agent, "Agent id")->required();
+  routines_create->add_option("--cron", ro.cron, "Cron expression, e.g. \"0 8 * * mon-fri\"")
+    ->required();
+  routines_create->add_option("--prompt", ro.prompt, "Prompt sent at each run")->required();
+  routines_create->add_option("--timezone", ro.timezone, "IANA time zone (default UTC)");
+  routines_create->add_option("--missed", ro.missed_policy, "skip | run-once (after downtime)");
+  routines_create->add_option("--session", ro.session, "Session key (default agent:<agent>:routine:<id>)");
+  routines_create->add_flag("--disabled", ro.disabled, "Create it disabled");
+  auto* routines_delete = routines->add_subcommand("delete", "Delete a routine and its history");
+  auto* routines_run = routines->add_subcommand("run", "Run a routine now");
+  routines_run->add_flag("--wait", ro.wait,
+                         "Wait for the run to finish (up to the gateway's HTTP timeout)");
+  for (auto* cmd : {routines_delete, routines_run})
+    cmd->add_option("id", ro.id, "Routine id")->required();
+  for (auto* cmd : {routines_list, routines_create, routines_delete, routines_run})
+    add_api_flags(cmd);
+
   CLI11_PARSE(app, argc, argv);
 
   if (token->parsed()) {
@@ -96,6 +149,16 @@ int main(int argc, char** argv) {
     return 1;
   if (agent->parsed())
     return tools::run_agent_command(*cfg, ao);
+  if (hooks->parsed()) {
+    for (auto* cmd : hooks->get_subcommands())
+      wo.action = cmd->get_name();
+    return tools::run_webhooks_command(*cfg, api, wo);
+  }
+  if (routines->parsed()) {
+    for (auto* cmd : routines->get_subcommands())
+      ro.action = cmd->get_name();
+    return tools::run_routines_command(*cfg, api, ro);
+  }
   if (run->parsed())
     return tools::run_gateway(*cfg, log_level);
   if (start->parsed())
