@@ -20,6 +20,6 @@ check '#include\s*[<"]caf/' "CAF outside actors/ and tools/" protocol storage tr
 check '#include\s*[<"]boost/(beast|asio)' "Beast/Asio outside transport/" protocol storage actors providers tools/wingman ui
 public_headers=$(ls protocol/*.hpp | grep -v '_internal\.hpp$')
 # shellcheck disable=SC2086
-check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ sources" storage transport actors providers tools $public_headers
+check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ and providers/ sources" storage transport actors $(find providers -name '*.hpp' ! -name '*_internal.hpp') tools $public_headers
 if [ $fail -ne 0 ]; then exit 1; fi
 echo "check_includes: ok"
