@@ -13,6 +13,7 @@
 
 #include "providers/tools/cancel_flag.hpp"
 #include "providers/tools/file_tools.hpp"
+#include "providers/tools/search_tools.hpp"
 #include "providers/tools/tool_registry.hpp"
 
 namespace wingman::tools::test {
@@ -37,6 +38,7 @@ struct tool_fixture {
     fs::create_directories(outside);
     put(outside + "/secret.txt", "secret\n");
     add_file_tools(reg);
+    add_search_tools(reg);
     ctx.working_dir = work;
     ctx.agent_id = "main";
     ctx.session_key = "agent:main:test";
