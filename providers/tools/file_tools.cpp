@@ -41,9 +41,12 @@ protocol::expected<unique_fd> open_regular(const confined_path& p) {
     return error{error_code::invalid_request, p.rel + " is not a regular file"};
   unique_fd fd{::openat(p.parent.get(), p.name.c_str(),
                         O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)};
-  if (!fd)
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0)
     return error{error_code::internal,
                  "cannot open " + p.rel + ": " + errno_text()};
+  if (!S_ISREG(st.st_mode))  // swapped after the check
+    return error{error_code::invalid_request, p.rel + " is not a regular file"};
   return fd;
 }
 

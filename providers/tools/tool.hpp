@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "providers/tools/tool_limits.hpp"
@@ -32,7 +33,8 @@ struct tool_result {
   /// True when the call failed; `content` then says why, so the model can
   /// correct its call.
   bool is_error = false;
-  /// Text given back to the model.
+  /// Text given back to the model (valid UTF-8 when it comes from
+  /// `tool_registry::execute`).
   std::string content;
   /// One short line for UI tool cards (e.g. `read 120 lines of a.txt`).
   std::string summary;
@@ -40,6 +42,10 @@ struct tool_result {
 
 /// A failed call whose summary and content are both `message`.
 tool_result tool_error(std::string message);
+
+/// `text` with every byte that is not part of a valid UTF-8 sequence
+/// replaced by U+FFFD, so results can go into JSON as they are.
+std::string to_valid_utf8(std::string_view text);
 
 /// How a tool is offered to the model.
 struct tool_spec {

@@ -51,7 +51,10 @@ tool_result tool_registry::execute(std::string_view name,
     return tool_error("invalid arguments for " + std::string{name} + ": "
                       + args.error().message);
   auto& handler = handlers_[static_cast<size_t>(i - specs_.begin())];
-  return handler(*args, ctx, cancel);
+  auto result = handler(*args, ctx, cancel);
+  result.content = to_valid_utf8(result.content);
+  result.summary = to_valid_utf8(result.summary);
+  return result;
 }
 
 } // namespace wingman::tools

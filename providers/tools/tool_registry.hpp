@@ -39,7 +39,8 @@ class tool_registry {
   /// Runs tool `name` with `arguments_json` (a JSON object). Unknown tool,
   /// tool not in `ctx.allowed_tools`, arguments that are not an object or
   /// have a missing or wrongly typed field, and a call cancelled before it
-  /// starts all give `is_error` results naming the problem.
+  /// starts all give `is_error` results naming the problem. The result's
+  /// content and summary are valid UTF-8.
   tool_result execute(std::string_view name, std::string_view arguments_json,
                       const tool_context& ctx,
                       const cancel_flag& cancel) const;

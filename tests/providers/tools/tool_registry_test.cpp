@@ -132,6 +132,24 @@ TEST_CASE("typed accessors report each wrong type") {
   CHECK(!tool_args::parse("{\"a\":\"\xff\"}", 100));
 }
 
+TEST_CASE("results are made valid UTF-8") {
+  CHECK(to_valid_utf8("gr\xc3\xbc\xc3\x9f") == "gr\xc3\xbc\xc3\x9f");
+  CHECK(to_valid_utf8("a\xff" "b") == "a\xef\xbf\xbd" "b");
+  CHECK(to_valid_utf8("cut \xe2\x82") == "cut \xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(to_valid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK(to_valid_utf8("\xed\xa0\x80").size() == 9);
+  CHECK(to_valid_utf8("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");
+  tool_registry reg;
+  reg.add({"raw", "Returns raw bytes.", R"({"type":"object"})"},
+          [](const tool_args&, const tool_context&, const cancel_flag&) {
+            return tool_result{false, "x\xfey", "s\xfe"};
+          });
+  cancel_flag cancel;
+  auto r = reg.execute("raw", "{}", ctx_allowing({"*"}), cancel);
+  CHECK(r.content == "x\xef\xbf\xbdy");
+  CHECK(r.summary == "s\xef\xbf\xbd");
+}
+
 TEST_CASE("a call cancelled before it starts does not run") {
   auto reg = echo_registry();
   cancel_flag cancel;
