@@ -127,6 +127,20 @@ TEST_CASE("a timeout stops the command's whole process group") {
   CHECK(killed_and_gone(first_line_pid(r.content)));
 }
 
+TEST_CASE("the default timeout applies and SIGKILL follows an ignored TERM") {
+  become_subreaper();
+  tool_fixture f;
+  add_command_tool(f.reg);
+  f.ctx.limits.command_timeout = std::chrono::milliseconds{100};
+  f.ctx.limits.kill_grace = std::chrono::milliseconds{50};
+  // Ignored signals stay ignored across exec: sleep ignores SIGTERM too.
+  auto r = f.call("command_execute",
+                  R"({"command":"trap '' TERM; sleep 1000 & echo $!; wait"})");
+  CHECK(r.is_error);
+  CHECK(has(r.content, "[timed out after 100 ms;"));
+  CHECK(killed_by(first_line_pid(r.content)) == SIGKILL);
+}
+
 TEST_CASE("processes left in the background end with the command") {
   become_subreaper();
   tool_fixture f;

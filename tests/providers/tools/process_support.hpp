@@ -23,16 +23,23 @@ inline void become_subreaper() {
   REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 }
 
-/// Waits for the orphaned descendant `pid` to end; true when a signal
-/// ended it, and afterwards no process `pid` exists any more.
-inline bool killed_and_gone(pid_t pid) {
+/// Waits for the orphaned descendant `pid` to end; returns the signal that
+/// ended it (0 when it exited, or is not our descendant, or still exists).
+inline int killed_by(pid_t pid) {
   int status = 0;
   pid_t r;
   while ((r = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  if (r != pid)
-    return false;
-  return WIFSIGNALED(status) && ::kill(pid, 0) == -1 && errno == ESRCH;
+  if (r != pid || !WIFSIGNALED(status))
+    return 0;
+  if (::kill(pid, 0) == 0 || errno != ESRCH)
+    return 0;
+  return WTERMSIG(status);
+}
+
+/// True when a signal ended the orphaned descendant `pid`, which is gone.
+inline bool killed_and_gone(pid_t pid) {
+  return killed_by(pid) != 0;
 }
 
 /// Creates a FIFO at `path`.

@@ -90,6 +90,13 @@ TEST_CASE("glob caps its results and its walk") {
             "[search stopped after 3 entries; narrow the path]"));
   CHECK(f.call("glob", "{}").content
         == "missing required argument \"pattern\" (a string)");
+  f.ctx.limits.max_pattern_bytes = 3;
+  CHECK(f.call("glob", R"({"pattern":"f***"})").content
+        == "pattern must be 1 to 3 bytes");
+  CHECK(f.call("grep", R"({"pattern":"abcd"})").content
+        == "pattern must be 1 to 3 bytes");
+  CHECK(f.call("grep", R"({"pattern":""})").content
+        == "pattern must be 1 to 3 bytes");
 }
 
 TEST_CASE("grep finds regex matches as file:line: text") {
