@@ -178,6 +178,9 @@ pid_t spawn_shell(const std::string& command, const std::string& cwd, int in,
   ::posix_spawn_file_actions_adddup2(&fa, in, 0);
   ::posix_spawn_file_actions_adddup2(&fa, out, 1);
   ::posix_spawn_file_actions_adddup2(&fa, err, 2);
+  // Descriptors of the gateway opened without O_CLOEXEC (sockets, say)
+  // must not leak into commands.
+  ::posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   ::posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   // The gateway blocks and ignores signals for its own threads; the command
   // starts with a clean slate.

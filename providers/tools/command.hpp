@@ -89,9 +89,10 @@ bool is_secret_env(std::string_view name) noexcept;
 std::vector<std::string> child_environment();
 
 /// Starts `/bin/sh -c command` in `cwd` as the leader of a new process
-/// group, with `in`, `out` and `err` as its descriptors 0, 1 and 2, the
-/// filtered environment, default signal dispositions and an empty signal
-/// mask. Returns the pid, or -1 with `error` set.
+/// group, with `in`, `out` and `err` as its descriptors 0, 1 and 2 (every
+/// other descriptor closed), the filtered environment, default signal
+/// dispositions and an empty signal mask. Returns the pid, or -1 with
+/// `error` set.
 pid_t spawn_shell(const std::string& command, const std::string& cwd, int in,
                   int out, int err, std::string& error);
 

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <future>
 #include <string>
@@ -90,6 +93,19 @@ TEST_CASE("command_execute runs in the working folder and reports the exit") {
   CHECK(r.summary == "exit code 3");
   auto sig = f.call("command_execute", R"({"command":"kill -9 $$"})");
   CHECK(sig.content == "[killed by signal 9 (Killed)]");
+}
+
+TEST_CASE("a command inherits no descriptor beyond stdin, stdout, stderr") {
+  tool_fixture f;
+  add_command_tool(f.reg);
+  int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without CLOEXEC
+  REQUIRE(leaky > 2);
+  auto fd = std::to_string(leaky);
+  auto r = f.call("command_execute",
+                  R"({"command":"test -e /proc/$$/fd/)" + fd
+                    + R"( && echo leaked || echo closed; test -e /proc/$$/fd/2 && echo has-stderr"})");
+  ::close(leaky);
+  CHECK(r.content == "closed\nhas-stderr\n[exit code 0]");
 }
 
 TEST_CASE("command_execute refuses blocked and malformed commands") {
