@@ -40,7 +40,8 @@ struct terminal_output {
   std::string output;    ///< New stdout+stderr bytes since the last read.
   size_t dropped = 0;    ///< Older unread bytes dropped by the buffer cap.
   bool running = true;   ///< False once the process has exited.
-  std::string status;    ///< `running`, `exited with code N`, `killed by signal N`.
+  /// `running`, `exited with code N` or `killed by signal N`.
+  std::string status;
 };
 
 /// One row of `terminal_manager::list`.

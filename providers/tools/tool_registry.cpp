@@ -7,8 +7,9 @@ namespace wingman::tools {
 
 bool is_allowed(const std::vector<std::string>& allowed,
                 std::string_view name) {
-  return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return a == "*" || a == name; });
+  return std::any_of(allowed.begin(), allowed.end(), [&](const auto& a) {
+    return a == "*" || a == name;
+  });
 }
 
 void tool_registry::add(tool_spec spec, tool_handler handler) {

@@ -16,14 +16,15 @@ namespace fs = std::filesystem;
 
 TEST_SUITE("providers/tools/file_tools") {
 
-// -- confinement ----------------------------------------------------------------
+// -- confinement --------------------------------------------------------------
 
 TEST_CASE("paths that leave the working folder are refused by every tool") {
   tool_fixture f;
   fs::create_directory_symlink(f.outside, f.work + "/out-dir");
   fs::create_symlink(f.outside + "/secret.txt", f.work + "/out-file");
   fs::create_symlink("../outside/secret.txt", f.work + "/rel-out");
-  for (std::string p : std::vector<std::string>{"../outside/secret.txt", "..", "sub/../../outside",
+  using paths = std::vector<std::string>;
+  for (std::string p : paths{"../outside/secret.txt", "..", "sub/../../outside",
                         f.outside + "/secret.txt", std::string{"/etc/passwd"},
                         "out-dir/secret.txt", "out-file", "rel-out",
                         f.work + "/../outside/secret.txt"}) {
@@ -42,7 +43,9 @@ TEST_CASE("write_file cannot write through a symlink out, final or parent") {
   fs::create_directory_symlink(f.outside, f.work + "/out-dir");
   fs::create_symlink(f.outside + "/secret.txt", f.work + "/out-file");
   fs::create_symlink(f.outside + "/new.txt", f.work + "/dangling-out");
-  for (std::string p : std::vector<std::string>{"out-file", "out-dir/secret.txt", "out-dir/new.txt",
+  using paths = std::vector<std::string>;
+  for (std::string p : paths{"out-file", "out-dir/secret.txt",
+                             "out-dir/new.txt",
                         "dangling-out", "out-dir/deep/new.txt",
                         "../outside/new.txt", f.outside + "/new.txt"}) {
     CAPTURE(p);
@@ -94,7 +97,7 @@ TEST_CASE("a symlink loop is an error, not a hang") {
   CHECK(has(r.content, "too many levels of symbolic links"));
 }
 
-// -- ls -------------------------------------------------------------------------
+// -- ls -----------------------------------------------------------------------
 
 TEST_CASE("ls lists entries sorted with their type and size") {
   tool_fixture f;
@@ -105,7 +108,8 @@ TEST_CASE("ls lists entries sorted with their type and size") {
   auto r = f.call("ls", "{}");
   CHECK_FALSE(r.is_error);
   CHECK(r.content
-        == "f  a.txt  0 bytes\nd  b-dir/\nf  c.txt  5 bytes\nl  d-link -> c.txt\n");
+        == "f  a.txt  0 bytes\nd  b-dir/\nf  c.txt  5 bytes\n"
+           "l  d-link -> c.txt\n");
   CHECK(r.summary == "listed 4 entries in .");
   CHECK(f.call("ls", R"({"path":"b-dir"})").content == "(empty folder)\n");
 }
@@ -135,7 +139,7 @@ TEST_CASE("the working folder is created on first use") {
   CHECK(fs::is_directory(f.work + "/agent/new"));
 }
 
-// -- read_file ------------------------------------------------------------------
+// -- read_file ----------------------------------------------------------------
 
 TEST_CASE("read_file numbers lines and honours offset and limit") {
   tool_fixture f;
@@ -161,7 +165,8 @@ TEST_CASE("read_file stops at the byte cap with a note") {
   f.put(f.work + "/a.txt", "aaaa\nbbbb\ncccc\n");
   f.ctx.limits.read_max_bytes = 12;
   CHECK(f.call("read_file", R"({"path":"a.txt"})").content
-        == "1\taaaa\n2\tbbbb\n[truncated at 12 bytes; continue with offset=3]\n");
+        == "1\taaaa\n2\tbbbb\n"
+           "[truncated at 12 bytes; continue with offset=3]\n");
   f.put(f.work + "/long.txt", std::string(100, 'x') + "\nyy\n");
   CHECK(f.call("read_file", R"({"path":"long.txt"})").content
         == "1\t" + std::string(12, 'x')
@@ -185,7 +190,7 @@ TEST_CASE("read_file refuses binary files, folders and missing files") {
   CHECK(f.call("read_file", R"({"path":"empty"})").content == "(empty file)\n");
 }
 
-// -- write_file -----------------------------------------------------------------
+// -- write_file ---------------------------------------------------------------
 
 TEST_CASE("write_file creates parents and replaces files atomically") {
   tool_fixture f;
@@ -226,7 +231,7 @@ TEST_CASE("write_file refuses folders, oversized content and bad arguments") {
   CHECK_FALSE(fs::exists(f.work + "/big"));
 }
 
-// -- edit_file ------------------------------------------------------------------
+// -- edit_file ----------------------------------------------------------------
 
 TEST_CASE("edit_file replaces one exact match") {
   tool_fixture f;
