@@ -14,15 +14,17 @@
 #include "actors/client_actor.hpp"
 #include "actors/directory_actor.hpp"
 #include "actors/http_api.hpp"
-#include "actors/fs_guard.hpp"
 #include "actors/log.hpp"
 #include "actors/routine_actor.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/storage_actor.hpp"
 #include "protocol/codec.hpp"
+#include "providers/tools/fs_guard.hpp"
 #include "transport/server.hpp"
 
 namespace wingman::actors {
+
+using tools::make_dirs;
 
 namespace {
 

@@ -18,14 +18,19 @@
 
 #include <caf/send.hpp>
 
-#include "actors/fs_guard.hpp"
 #include "actors/messages.hpp"
 #include "protocol/config_edit.hpp"
 #include "protocol/records.hpp"
 #include "protocol/routing.hpp"
 #include "providers/model_spec.hpp"
+#include "providers/tools/fs_guard.hpp"
 
 namespace wingman::actors {
+
+using tools::fs_check;
+using tools::fs_guard;
+using tools::fs_verdict;
+using tools::is_text;
 
 namespace {
 

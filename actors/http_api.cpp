@@ -6,7 +6,6 @@
 #include <caf/send.hpp>
 
 #include "actors/auth.hpp"
-#include "actors/fs_guard.hpp"
 #include "actors/http_admin.hpp"
 #include "actors/http_automations.hpp"
 #include "actors/webhook_intake.hpp"
@@ -14,6 +13,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/records.hpp"
 #include "protocol/routing.hpp"
+#include "providers/tools/fs_guard.hpp"
 #include "transport/http_util.hpp"
 #include "ui/assets.hpp"
 
@@ -22,6 +22,8 @@ namespace wingman::actors {
 using transport::http_request;
 using transport::http_responder;
 using transport::http_response;
+using tools::fs_guard;
+using tools::fs_verdict;
 
 transport::http_response http_json(unsigned status, std::string body) {
   http_response r;

@@ -1,6 +1,6 @@
 #include "actors/log.hpp"
 
-#include "actors/fs_guard.hpp"
+#include "providers/tools/fs_guard.hpp"
 
 #include <sys/stat.h>
 
@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 namespace wingman::actors::log {
+
+using tools::make_dirs;
 
 namespace {
 

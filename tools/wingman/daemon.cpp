@@ -16,9 +16,9 @@
 #include <iostream>
 #include <thread>
 
-#include "actors/fs_guard.hpp"
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
+#include "providers/tools/fs_guard.hpp"
 #include "transport/client.hpp"
 
 #include <spdlog/spdlog.h>
@@ -58,7 +58,7 @@ pid_t running_pid(const protocol::gateway_config& cfg) {
 /// Takes the state dir's lock for this process's lifetime and writes our
 /// pid. Returns the fd (kept open) or -1 with `err` set.
 int take_lock(const protocol::gateway_config& cfg, std::string& err) {
-  if (auto e = actors::make_dirs(cfg.state_dir); !e.empty()) {
+  if (auto e = make_dirs(cfg.state_dir); !e.empty()) {
     err = e;
     return -1;
   }
@@ -183,7 +183,7 @@ int start_daemon(const protocol::gateway_config& cfg, const std::string& log_lev
     std::cerr << "wingman: gateway already running (pid " << pid << ")\n";
     return 1;
   }
-  if (auto err = actors::make_dirs(cfg.state_dir + "/logs"); !err.empty()) {
+  if (auto err = make_dirs(cfg.state_dir + "/logs"); !err.empty()) {
     std::cerr << "wingman: " << err << "\n";
     return 1;
   }

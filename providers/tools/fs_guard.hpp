@@ -1,15 +1,16 @@
 // Confinement of the file routes (`/api/fs/*`, session workdirs) to the
-// configured `gateway.fsRoots`. A plain class with no CAF types: immutable
-// after construction, so any thread may call it. Every answer is computed
-// from the file system at call time (roots are resolved with `realpath` on
-// each call, so a root created after startup works).
+// configured `gateway.fsRoots`, and of the agent's file tools to their
+// working folder (see `confined_dir`). Plain classes with no CAF types,
+// immutable after construction, so any thread may call them. Every answer is
+// computed from the file system at call time (roots are resolved with
+// `realpath` on each call, so a root created after startup works).
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace wingman::actors {
+namespace wingman::tools {
 
 /// Outcome of a path check.
 enum class fs_verdict {
@@ -76,4 +77,4 @@ bool is_text(std::string_view data) noexcept;
 /// naming the folder that could not be created.
 std::string make_dirs(const std::string& dir);
 
-} // namespace wingman::actors
+} // namespace wingman::tools

@@ -1,4 +1,4 @@
-#include "actors/fs_guard.hpp"
+#include "providers/tools/fs_guard.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -8,7 +8,7 @@
 
 #include <sys/stat.h>
 
-namespace wingman::actors {
+namespace wingman::tools {
 
 namespace {
 
@@ -168,4 +168,4 @@ std::string make_dirs(const std::string& dir) {
   return {};
 }
 
-} // namespace wingman::actors
+} // namespace wingman::tools

@@ -1,4 +1,4 @@
-#include "actors/fs_guard.hpp"
+#include "providers/tools/fs_guard.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-using namespace wingman::actors;
+using namespace wingman::tools;
 namespace fs = std::filesystem;
 
 namespace {
@@ -43,7 +43,7 @@ struct tree {
 
 } // namespace
 
-TEST_SUITE("actors/fs_guard") {
+TEST_SUITE("providers/tools/fs_guard") {
 
 TEST_CASE("paths inside a root resolve to their real path") {
   tree t;
