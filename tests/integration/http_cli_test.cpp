@@ -1,6 +1,8 @@
 // HTTP routes of the core, the CLI and the daemon lifecycle.
 #include <doctest/doctest.h>
 
+#include <regex>
+
 #include "support/gateway_process.hpp"
 
 using namespace wingman;
@@ -78,6 +80,74 @@ TEST_CASE("wingman agent streams the reply and exits 0") {
                                 "x"}, home.path());
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("authentication failed") != std::string::npos);
+}
+
+TEST_CASE("wingman webhooks: create prints the secret once, list, rotate, delete") {
+  temp_dir home;
+  gateway_process gw{home.path(), {"--auth-mode", "token", "--token", "k"}};
+  auto url = "http://127.0.0.1:" + std::to_string(gw.port());
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--gateway", url});
+    return test::run_wingman(args, home.path(), {"WINGMAN_GATEWAY_TOKEN=k"});
+  };
+  auto made = cli({"webhooks", "create", "--name", "Alerts", "--agent", "main",
+                   "--allow", "10.0.0.0/8"});
+  REQUIRE(made.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(made.out, m, std::regex{"webhook (wh_[0-9a-f]+)"}));
+  std::string id = m[1];
+  REQUIRE(std::regex_search(made.out, m, std::regex{"secret: (whsec_[0-9a-f]+)"}));
+  std::string secret = m[1];
+  auto listed = cli({"webhooks", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.find(id) != std::string::npos);
+  CHECK(listed.out.find("Alerts") != std::string::npos);
+  CHECK(listed.out.find(secret) == std::string::npos);  // never shown again
+  auto rotated = cli({"webhooks", "rotate", id});
+  CHECK(rotated.exit_code == 0);
+  CHECK(rotated.out.find("secret: whsec_") != std::string::npos);
+  CHECK(rotated.out.find(secret) == std::string::npos);
+  auto bad = cli({"webhooks", "create", "--name", "x", "--agent", "ghost"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("agentId must name a configured agent") != std::string::npos);
+  CHECK(cli({"webhooks", "delete", id}).exit_code == 0);
+  auto gone = cli({"webhooks", "delete", id});
+  CHECK(gone.exit_code == 1);
+  CHECK(gone.err.find("HTTP 404") != std::string::npos);
+  auto unauthorized = test::run_wingman({"webhooks", "list", "--gateway", url}, home.path());
+  CHECK(unauthorized.exit_code == 1);
+  CHECK(unauthorized.err.find("HTTP 401") != std::string::npos);
+}
+
+TEST_CASE("wingman routines: create, list, run --wait, delete; bad cron explained") {
+  temp_dir home;
+  gateway_process gw{home.path()};
+  auto url = "http://127.0.0.1:" + std::to_string(gw.port());
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--gateway", url});
+    return test::run_wingman(args, home.path());
+  };
+  auto bad = cli({"routines", "create", "--name", "x", "--agent", "main", "--cron",
+                  "99 99 99 99 99", "--prompt", "p"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("cron field 1 (minute): 99 is out of range 0-59") != std::string::npos);
+  auto made = cli({"routines", "create", "--name", "Digest", "--agent", "main", "--cron",
+                   "0 8 * * mon-fri", "--prompt", "daily digest", "--timezone",
+                   "Europe/Paris"});
+  REQUIRE(made.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(made.out, m, std::regex{"routine (rt_[0-9a-f]+)"}));
+  std::string id = m[1];
+  auto listed = cli({"routines", "list"});
+  CHECK(listed.out.find("0 8 * * mon-fri") != std::string::npos);
+  CHECK(listed.out.find("Europe/Paris") != std::string::npos);
+  auto ran = cli({"routines", "run", id, "--wait"});
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out.find(": ok in ") != std::string::npos);
+  auto json = cli({"routines", "list", "--json"});
+  CHECK(json.out.find("\"lastRunAt\":null") == std::string::npos);
+  CHECK(cli({"routines", "delete", id}).exit_code == 0);
+  CHECK(cli({"routines", "run", id}).exit_code == 1);
 }
 
 TEST_CASE("wingman agent exits non-zero on agent-error") {
