@@ -1,0 +1,61 @@
+#include "providers/history.hpp"
+
+namespace wingman::providers {
+
+namespace {
+
+size_t weight(const protocol::message_record& m) {
+  size_t n = m.content.size();
+  for (auto& a : m.attachments)
+    n += a.data_url.size() + a.text_content.size();
+  return n;
+}
+
+} // namespace
+
+protocol::expected<conversation>
+build_conversation(const std::string& system_prompt,
+                   const std::vector<protocol::message_record>& history,
+                   const history_budget& budget) {
+  conversation conv;
+  conv.system_prompt = system_prompt;
+  if (history.empty())
+    return conv;
+  // Walk back from the newest message while the budget holds.
+  size_t first = history.size() - 1;
+  size_t chars = weight(history.back());
+  while (first > 0) {
+    auto w = weight(history[first - 1]);
+    if (history.size() - first + 1 > budget.max_messages || chars + w > budget.max_chars)
+      break;
+    chars += w;
+    --first;
+  }
+  while (first + 1 < history.size() && history[first].role != "user")
+    ++first;
+  for (size_t i = first; i < history.size(); ++i) {
+    auto& m = history[i];
+    bool last = i + 1 == history.size();
+    if (m.role == "assistant") {
+      conv.messages.push_back(message::assistant(m.content));
+      continue;
+    }
+    std::vector<content_attachment> parts;
+    std::string text = m.content;
+    for (auto& a : m.attachments) {
+      auto converted = to_content_attachment(a);
+      if (converted) {
+        parts.push_back(std::move(*converted));
+        continue;
+      }
+      if (last)
+        return protocol::error{protocol::error_code::invalid_request,
+                               "attachment \"" + a.name + "\": " + converted.error().message};
+      text += "\n[attachment \"" + a.name + "\" omitted: " + converted.error().message + "]";
+    }
+    conv.messages.push_back(message::user(std::move(text), std::move(parts)));
+  }
+  return conv;
+}
+
+} // namespace wingman::providers

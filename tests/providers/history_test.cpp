@@ -1,0 +1,84 @@
+#include "providers/history.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace wingman;
+using namespace wingman::providers;
+
+namespace {
+
+protocol::message_record msg(const std::string& role, const std::string& text) {
+  protocol::message_record m;
+  m.role = role;
+  m.content = text;
+  return m;
+}
+
+} // namespace
+
+TEST_SUITE("providers/history") {
+
+TEST_CASE("the history becomes alternating messages after the system prompt") {
+  auto conv = build_conversation("be brief", {msg("user", "a"), msg("assistant", "b"),
+                                              msg("user", "c")});
+  REQUIRE(conv);
+  CHECK(conv->system_prompt == "be brief");
+  REQUIRE(conv->messages.size() == 3);
+  CHECK(conv->messages[0].role == message_role::user);
+  CHECK(conv->messages[1].role == message_role::assistant);
+  CHECK(conv->messages[1].text == "b");
+  CHECK(conv->messages[2].text == "c");
+}
+
+TEST_CASE("the oldest messages go first when over budget; the last always stays") {
+  std::vector<protocol::message_record> h{msg("user", "1111"), msg("assistant", "2222"),
+                                          msg("user", "3333"), msg("assistant", "4444"),
+                                          msg("user", "5555")};
+  auto by_count = build_conversation("", h, {3, 1000});
+  REQUIRE(by_count);
+  REQUIRE(by_count->messages.size() == 3);
+  CHECK(by_count->messages[0].text == "3333");
+  // 12 characters fit three messages; the window must start with a user.
+  auto by_chars = build_conversation("", h, {100, 13});
+  REQUIRE(by_chars);
+  REQUIRE(by_chars->messages.size() == 3);
+  CHECK(by_chars->messages[0].text == "3333");
+  auto by_chars_even = build_conversation("", h, {100, 8});
+  REQUIRE(by_chars_even);
+  REQUIRE(by_chars_even->messages.size() == 1);  // "4444" dropped: no leading assistant
+  CHECK(by_chars_even->messages[0].text == "5555");
+  auto tiny = build_conversation("", h, {1, 1});
+  REQUIRE(tiny);
+  REQUIRE(tiny->messages.size() == 1);
+  CHECK(tiny->messages[0].text == "5555");
+}
+
+TEST_CASE("a bad attachment fails the current message, and is a note in old ones") {
+  auto bad = msg("user", "see file");
+  protocol::attachment a;
+  a.kind = "image";
+  a.name = "cat.png";  // no data URL
+  bad.attachments.push_back(a);
+  auto now = build_conversation("", {bad});
+  REQUIRE_FALSE(now);
+  CHECK(now.error().message.find("cat.png") != std::string::npos);
+  auto old = build_conversation("", {bad, msg("assistant", "?"), msg("user", "next")});
+  REQUIRE(old);
+  CHECK(old->messages[0].text.find("omitted") != std::string::npos);
+  CHECK(old->messages[0].attachments.empty());
+}
+
+TEST_CASE("text files go along as attachments") {
+  auto m = msg("user", "summarize");
+  protocol::attachment a;
+  a.kind = "file";
+  a.name = "notes.txt";
+  a.text_content = "hello";
+  m.attachments.push_back(a);
+  auto conv = build_conversation("", {m});
+  REQUIRE(conv);
+  REQUIRE(conv->messages[0].attachments.size() == 1);
+  CHECK(conv->messages[0].attachments[0].text == "hello");
+}
+
+}
