@@ -1,5 +1,8 @@
 #include "actors/agent_actor.hpp"
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include <caf/all.hpp>
@@ -9,13 +12,19 @@
 
 namespace wingman::actors {
 
-std::string unsupported_model_error(const std::string& model) {
+std::string unsupported_model_error(const std::string& model,
+                                    const providers::provider_registry* registry) {
   auto spec = providers::parse_model_spec(model);
   if (!spec)
     return "Invalid model \"" + model + "\" (expected provider:model)";
-  if (!providers::is_supported(*spec))
+  if (spec->provider == "echo")
+    return {};
+  if (!registry)
     return "Model provider \"" + spec->provider
-           + "\" is not available in this build (only the built-in echo model)";
+           + "\" is not available here (only the built-in echo model)";
+  if (!registry->knows(spec->provider))
+    return "Unknown model provider \"" + spec->provider
+           + "\" (declare it under \"providers\" in the config)";
   return {};
 }
 
@@ -23,29 +32,66 @@ namespace {
 
 struct agent_state {
   protocol::agent_config cfg;
+  agent_env env;
   std::string model_error;  // non-empty: every turn fails with it
   static inline const char* name = "agent";
 };
 
 using agent_pointer = agent_actor::stateful_pointer<agent_state>;
 
-agent_actor::behavior_type agent_behavior(agent_pointer self,
-                                          protocol::agent_config cfg) {
-  self->state.model_error = unsupported_model_error(cfg.model);
+std::string read_credentials(const std::string& state_dir) {
+  std::ifstream in{state_dir + "/credentials.json"};
+  if (!in)
+    return "{}";
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::optional<std::string> getenv_lookup(std::string_view name) {
+  if (const char* v = std::getenv(std::string{name}.c_str()))
+    return std::string{v};
+  return std::nullopt;
+}
+
+turn_actor start(agent_pointer self, start_turn& req) {
+  auto& st = self->state;
+  auto session = caf::actor_cast<session_actor>(req.reply_to);
+  if (!st.model_error.empty()) {
+    self->send(session, turn_failed{req.turn_seq, st.model_error,
+                                    protocol::error_code::unavailable});
+    return {};
+  }
+  auto spec = providers::parse_model_spec(st.cfg.model);
+  if (spec->provider == "echo")
+    return spawn_echo_turn(self->system(), std::move(req), st.cfg.echo);
+  if (!st.env.turns.http || !st.env.turns.store) {
+    self->send(session, turn_failed{req.turn_seq, "Model providers are not available here",
+                                    protocol::error_code::unavailable});
+    return {};
+  }
+  auto p = st.env.providers->resolve(st.cfg.model, getenv_lookup,
+                                     read_credentials(st.env.state_dir));
+  if (!p) {
+    self->send(session, turn_failed{req.turn_seq, p.error().message,
+                                    protocol::error_code::unavailable});
+    return {};
+  }
+  return spawn_provider_turn(self->system(), std::move(req), st.cfg, std::move(*p),
+                             st.env.turns);
+}
+
+agent_actor::behavior_type agent_behavior(agent_pointer self, protocol::agent_config cfg,
+                                          agent_env env) {
+  self->state.env = std::move(env);
+  self->state.model_error = unsupported_model_error(cfg.model,
+                                                    self->state.env.providers.get());
   self->state.cfg = std::move(cfg);
   return {
-    [=](start_turn& req) -> turn_actor {
-      auto& st = self->state;
-      if (!st.model_error.empty()) {
-        self->send(caf::actor_cast<session_actor>(req.reply_to),
-                   turn_failed{req.turn_seq, st.model_error,
-                               protocol::error_code::unavailable});
-        return {};
-      }
-      return spawn_echo_turn(self->system(), std::move(req), st.cfg.echo);
-    },
+    [=](start_turn& req) -> turn_actor { return start(self, req); },
     [=](upsert_agent& u) {  // new settings apply to the next turn
-      self->state.model_error = unsupported_model_error(u.config.model);
+      self->state.model_error = unsupported_model_error(u.config.model,
+                                                        self->state.env.providers.get());
       self->state.cfg = std::move(u.config);
     },
   };
@@ -53,13 +99,14 @@ agent_actor::behavior_type agent_behavior(agent_pointer self,
 
 } // namespace
 
-agent_actor spawn_agent(caf::actor_system& sys, protocol::agent_config cfg) {
-  return sys.spawn(agent_behavior, std::move(cfg));
+agent_actor spawn_agent(caf::actor_system& sys, protocol::agent_config cfg,
+                        agent_env env) {
+  return sys.spawn(agent_behavior, std::move(cfg), std::move(env));
 }
 
-agent_actor spawn_linked_agent(caf::local_actor* parent,
-                               protocol::agent_config cfg) {
-  return parent->spawn<caf::linked>(agent_behavior, std::move(cfg));
+agent_actor spawn_linked_agent(caf::local_actor* parent, protocol::agent_config cfg,
+                               agent_env env) {
+  return parent->spawn<caf::linked>(agent_behavior, std::move(cfg), std::move(env));
 }
 
 } // namespace wingman::actors

@@ -61,6 +61,7 @@ struct gateway::impl {
   std::vector<agent_actor> agents;
   router_actor router;
   routines_actor routines;
+  std::shared_ptr<transport::http_client> http;  ///< Provider requests.
   std::unique_ptr<transport::server> server;
 };
 
@@ -120,11 +121,21 @@ std::string gateway::start() {
   d.store = std::shared_ptr<storage::store>(std::move(*opened));
   d.storage = spawn_storage(d.sys, {d.store, d.metrics, true});
   d.directory = spawn_directory(d.sys);
+  agent_env env;
+  auto registry = std::make_shared<providers::provider_registry>(c.providers);
+  if (auto st = registry->check(); !st)
+    log::actors()->warn("providers: {}", st.error().message);
+  env.providers = registry;
+  d.http = std::make_shared<transport::http_client>(1);
+  env.turns.http = d.http;
+  env.turns.store = d.store;
+  env.state_dir = c.state_dir;
   router_config rc;
+  rc.agents_env = env;
   for (auto& a : c.agents) {
-    if (auto err = unsupported_model_error(a.model); !err.empty())
+    if (auto err = unsupported_model_error(a.model, registry.get()); !err.empty())
       log::actors()->warn("agent={} model={}: {}", a.id, a.model, err);
-    d.agents.push_back(spawn_agent(d.sys, a));
+    d.agents.push_back(spawn_agent(d.sys, a, env));
     rc.agents.push_back(agent_entry{a, d.agents.back()});
   }
   rc.bindings = c.bindings;

@@ -241,7 +241,7 @@ void on_upsert_agent(router_pointer self, upsert_agent& u) {
     self->send(entry.handle, std::move(u));
     return;
   }
-  auto handle = spawn_linked_agent(self, u.config);
+  auto handle = spawn_linked_agent(self, u.config, st.cfg.agents_env);
   st.cfg.agents.push_back(agent_entry{std::move(u.config), handle});
   st.agent_index.emplace(id, st.cfg.agents.size() - 1);
   log::actors()->info("agent added agent={}", id);

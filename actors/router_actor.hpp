@@ -12,6 +12,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/agent_actor.hpp"
 #include "actors/handles.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/config.hpp"
@@ -36,6 +37,7 @@ struct router_config {
   directory_actor directory;
   std::shared_ptr<storage::store> store;
   std::shared_ptr<gateway_metrics> metrics;
+  agent_env agents_env;  ///< For agents added at run time.
 };
 
 /// Spawns the router and starts recovery of durable queues.

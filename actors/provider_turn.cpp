@@ -1,0 +1,313 @@
+#include "actors/provider_turn.hpp"
+
+#include <optional>
+#include <random>
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "actors/log.hpp"
+#include "providers/reply_builder.hpp"
+#include "providers/retry_policy.hpp"
+#include "providers/wire.hpp"
+
+namespace wingman::actors {
+
+namespace {
+
+/// Response headers of attempt `attempt` (http thread -> turn).
+struct http_head {
+  int attempt = 0;
+  int status = 0;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+/// Body bytes of attempt `attempt`.
+struct http_body {
+  int attempt = 0;
+  std::string bytes;
+};
+
+/// The end of attempt `attempt`.
+struct http_end {
+  int attempt = 0;
+  transport::http_error result;
+};
+
+} // namespace
+} // namespace wingman::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_head)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_body)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_end)
+
+namespace wingman::actors {
+
+namespace {
+
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+/// Most bytes of a non-2xx body kept for the error message.
+constexpr size_t max_error_body = 16 * 1024;
+
+struct provider_turn_state {
+  start_turn req;
+  protocol::agent_config agent;
+  providers::resolved_provider provider;
+  provider_turn_env env;
+  session_actor session;
+  std::string body;  ///< The encoded request (reused by retries).
+  int attempt = 0;
+  std::shared_ptr<transport::http_stream> stream;
+  int status = 0;
+  std::optional<std::chrono::milliseconds> retry_after;
+  std::string error_body;
+  std::unique_ptr<providers::stream_decoder> decoder;
+  providers::reply_builder reply;
+  bool token_sent = false;
+  std::mt19937 rng{std::random_device{}()};
+  static inline const char* name = "provider-turn";
+
+  ~provider_turn_state() {
+    if (stream)
+      stream->cancel();  // a cancelled or stopped turn closes the connection
+  }
+};
+
+using turn_pointer = caf::stateful_actor<provider_turn_state>*;
+
+void fail(turn_pointer self, std::string message,
+          protocol::error_code code = protocol::error_code::unavailable) {
+  auto& st = self->state;
+  log::actors()->warn("turn provider={} session={} failed: {}", st.provider.name,
+                      st.req.session_key, message);
+  self->send(st.session, turn_failed{st.req.turn_seq, std::move(message), code});
+  self->quit();
+}
+
+void start_attempt(turn_pointer self) {
+  auto& st = self->state;
+  ++st.attempt;
+  st.status = 0;
+  st.retry_after.reset();
+  st.error_body.clear();
+  st.decoder = providers::make_stream_decoder(st.provider.type, st.provider.name,
+                                              st.provider.limits);
+  transport::http_request hr;
+  hr.method = "POST";
+  hr.url = st.provider.endpoint;
+  for (auto& [name, value] : st.provider.headers)
+    hr.headers.push_back({name, value});
+  hr.body = st.body;
+  transport::http_timeouts to;
+  to.connect = st.provider.connect_timeout;
+  to.first_byte = st.provider.first_byte_timeout;
+  to.idle = st.provider.idle_timeout;
+  // The client's thread reports to this actor by address: a finished turn
+  // is not kept alive by its request.
+  auto me = caf::actor_cast<caf::actor_addr>(self);
+  auto attempt = st.attempt;
+  auto post = [me](auto msg) {
+    if (auto hdl = caf::actor_cast<caf::actor>(me))
+      caf::anon_send(hdl, std::move(msg));
+  };
+  transport::http_stream_handler h;
+  h.on_headers = [post, attempt](int status, const std::vector<transport::http_header>& hs) {
+    http_head head{attempt, status, std::nullopt};
+    for (auto& hd : hs) {
+      if (hd.name == "retry-after-ms" || hd.name == "Retry-After-Ms")
+        head.retry_after = providers::parse_retry_after_ms(hd.value);
+      else if (!head.retry_after && (hd.name == "retry-after" || hd.name == "Retry-After"))
+        head.retry_after = providers::parse_retry_after(hd.value);
+    }
+    post(head);
+  };
+  h.on_data = [post, attempt](std::string_view bytes) {
+    post(http_body{attempt, std::string{bytes}});
+  };
+  h.on_done = [post, attempt](const transport::http_error& e) { post(http_end{attempt, e}); };
+  st.stream = st.env.http->start(std::move(hr), to, std::move(h));
+}
+
+/// Handles decoded events; returns false once the turn is over.
+bool on_events(turn_pointer self, std::vector<providers::stream_event>& events) {
+  auto& st = self->state;
+  for (auto& ev : events) {
+    st.reply.add(ev);
+    if (auto* d = std::get_if<providers::text_delta>(&ev)) {
+      if (!d->text.empty()) {
+        st.token_sent = true;
+        self->send(st.session, turn_delta{st.req.turn_seq, d->text});
+      }
+    } else if (auto* e = std::get_if<providers::stream_error>(&ev)) {
+      fail(self, e->message);
+      return false;
+    }
+  }
+  events.clear();
+  return true;
+}
+
+void complete(turn_pointer self) {
+  auto& st = self->state;
+  if (st.reply.wants_tools()) {
+    fail(self, st.provider.name + ": the model asked for tools, and this agent has none");
+    return;
+  }
+  protocol::usage_info usage;
+  usage.input_tokens = static_cast<int64_t>(st.reply.tokens().input_tokens);
+  usage.output_tokens = static_cast<int64_t>(st.reply.tokens().output_tokens);
+  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  st.stream.reset();
+  self->send(st.session, turn_completed{st.req.turn_seq,
+                                        st.reply.assistant_message().text, usage});
+  self->quit();
+}
+
+providers::failure_kind failure_of(const transport::http_error& e) {
+  using k = transport::http_error_kind;
+  switch (e.kind) {
+    case k::timeout:
+      if (e.timeout == transport::http_timeout_kind::first_byte)
+        return providers::failure_kind::first_byte_timeout;
+      if (e.timeout == transport::http_timeout_kind::idle)
+        return providers::failure_kind::idle_timeout;
+      return providers::failure_kind::connect_failed;
+    case k::resolve:
+    case k::connect:
+    case k::tls:
+      return providers::failure_kind::connect_failed;
+    case k::cancelled:
+      return providers::failure_kind::cancelled;
+    default:
+      return providers::failure_kind::connection_lost;
+  }
+}
+
+/// Retries `failure` if the policy allows, else fails with `message`.
+void retry_or_fail(turn_pointer self, const providers::attempt_failure& failure,
+                   std::string message) {
+  auto& st = self->state;
+  providers::retry_settings rs;
+  rs.max_retries = st.provider.max_retries;
+  std::uniform_real_distribution<double> jitter{0.0, 1.0};
+  auto d = providers::decide_retry(rs, st.attempt, failure, jitter(st.rng));
+  if (!d.retry) {
+    fail(self, std::move(message));
+    return;
+  }
+  log::actors()->info("turn provider={} attempt={} retry in {} ms: {}", st.provider.name,
+                      st.attempt, d.delay.count(), message);
+  st.stream.reset();
+  self->delayed_send(self, d.delay, retry_atom::value);
+}
+
+void on_end(turn_pointer self, const transport::http_error& e) {
+  auto& st = self->state;
+  bool success = st.status >= 200 && st.status < 300;
+  if (e.ok() && success) {
+    std::vector<providers::stream_event> events;
+    st.decoder->finish(events);
+    if (!on_events(self, events))
+      return;
+    if (st.reply.finish())
+      complete(self);
+    else
+      fail(self, st.provider.name + ": " + (st.reply.error().empty()
+                                             ? "the stream ended before the reply was complete"
+                                             : st.reply.error()));
+    return;
+  }
+  if (e.ok()) {  // a whole non-2xx response
+    providers::attempt_failure f;
+    f.kind = providers::failure_kind::http_status;
+    f.status = st.status;
+    f.token_received = st.token_sent;
+    f.retry_after = st.retry_after;
+    retry_or_fail(self, f, providers::describe_http_error(st.provider.type, st.provider.name,
+                                                          st.status, st.error_body));
+    return;
+  }
+  providers::attempt_failure f;
+  f.kind = failure_of(e);
+  f.token_received = st.token_sent;
+  if (f.kind == providers::failure_kind::cancelled) {
+    self->quit();
+    return;
+  }
+  retry_or_fail(self, f, st.provider.name + " (" + st.provider.endpoint + "): " + e.message);
+}
+
+caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, start_turn req,
+                            protocol::agent_config agent, providers::resolved_provider p,
+                            provider_turn_env env) {
+  auto& st = self->state;
+  st.session = caf::actor_cast<session_actor>(req.reply_to);
+  st.req = std::move(req);
+  st.agent = std::move(agent);
+  st.provider = std::move(p);
+  st.env = std::move(env);
+  self->monitor(st.session);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  auto history = st.env.store->list_messages(st.agent.id, st.req.session_key,
+                                             st.env.budget.max_messages);
+  if (!history) {
+    fail(self, "history not readable: " + history.error().message,
+         protocol::error_code::storage_failure);
+    return {};
+  }
+  auto conv = providers::build_conversation(st.agent.prompt, *history, st.env.budget);
+  if (!conv) {
+    fail(self, conv.error().message, conv.error().code);
+    return {};
+  }
+  providers::request_options opts;
+  opts.model = st.provider.model;
+  auto body = providers::encode_request(st.provider.type, st.provider.name, *conv, opts);
+  if (!body) {
+    fail(self, body.error().message, protocol::error_code::invalid_request);
+    return {};
+  }
+  st.body = std::move(*body);
+  start_attempt(self);
+  return {
+    [=](http_head& h) {
+      auto& st = self->state;
+      if (h.attempt != st.attempt)
+        return;
+      st.status = h.status;
+      st.retry_after = h.retry_after;
+    },
+    [=](http_body& b) {
+      auto& st = self->state;
+      if (b.attempt != st.attempt)
+        return;
+      if (st.status < 200 || st.status >= 300) {
+        if (st.error_body.size() < max_error_body)
+          st.error_body.append(b.bytes, 0, max_error_body - st.error_body.size());
+        return;
+      }
+      std::vector<providers::stream_event> events;
+      st.decoder->feed(b.bytes, events);
+      on_events(self, events);
+    },
+    [=](http_end& e) {
+      if (e.attempt == self->state.attempt)
+        on_end(self, e.result);
+    },
+    [=](retry_atom) { start_attempt(self); },
+  };
+}
+
+} // namespace
+
+turn_actor spawn_provider_turn(caf::actor_system& sys, start_turn req,
+                               protocol::agent_config agent,
+                               providers::resolved_provider p, provider_turn_env env) {
+  auto hdl = sys.spawn(provider_turn, std::move(req), std::move(agent), std::move(p),
+                       std::move(env));
+  // The session only monitors and stops its turn; it never messages it.
+  return caf::actor_cast<turn_actor>(hdl);
+}
+
+} // namespace wingman::actors

@@ -1,0 +1,40 @@
+// A turn against a model provider (OpenAI-compatible or Anthropic): the
+// session's history (trimmed to a budget) plus the agent's system prompt go
+// out as one streaming HTTP request through `transport::http_client`; the
+// response's SSE events are decoded (`providers/wire.hpp`) into text deltas
+// for the session, then `turn_completed` with the usage.
+//
+// No CAF worker waits on a socket: the client's own thread delivers headers,
+// body bytes and the end of the request to this actor as messages. Failures
+// before the first token (connect errors, 429, 5xx) are retried with backoff
+// (`providers/retry_policy.hpp`); anything else is a `turn_failed` naming the
+// provider and the HTTP status. A cancel kills the actor, whose state
+// destructor cancels the HTTP stream: the provider connection is closed at
+// once.
+#pragma once
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/handles.hpp"
+#include "providers/history.hpp"
+#include "providers/provider_registry.hpp"
+#include "storage/store.hpp"
+#include "transport/http_stream_client.hpp"
+
+namespace wingman::actors {
+
+/// What provider turns share.
+struct provider_turn_env {
+  std::shared_ptr<transport::http_client> http;
+  std::shared_ptr<storage::store> store;  ///< History reads.
+  providers::history_budget budget;
+};
+
+/// Spawns the turn for `req` of agent `agent` against provider `p`.
+turn_actor spawn_provider_turn(caf::actor_system& sys, start_turn req,
+                               protocol::agent_config agent,
+                               providers::resolved_provider p, provider_turn_env env);
+
+} // namespace wingman::actors
