@@ -1,7 +1,7 @@
 // An asynchronous HTTP/1.1 client that streams response bodies as they
-// arrive: the network half of the model providers (issue 4). One request per
-// connection (no pooling yet), http:// and https:// (OpenSSL, system CAs,
-// SNI, host name verification). It decodes the transfer encoding (chunked,
+// arrive: the network half of the model providers (issue 4). HTTP/1.1 with
+// keep-alive connections pooled per host, http:// and https:// (OpenSSL,
+// system CAs, SNI, host name verification). It decodes the transfer encoding (chunked,
 // Content-Length or close-delimited) and hands raw body bytes up; it never
 // parses SSE or JSON.
 //
@@ -34,8 +34,11 @@ struct http_header {
   std::string value;
 };
 
-/// An HTTP request to send. `Host` and `Content-Length` are added by the
-/// client; any header given here is sent as is (after the added ones).
+/// An HTTP request to send. The client sets `Host`, `User-Agent`
+/// (`wingman/<version>`) and `Content-Length`; a `Host` or `User-Agent` given
+/// here replaces the default, `Content-Length`/`Transfer-Encoding` are
+/// refused (`invalid_request`), anything else is sent as is.
+/// `Connection: close` keeps the connection out of the pool.
 struct http_request {
   std::string method = "POST";
   std::string url;                    ///< `http://host[:port]/path` or `https://...`.
@@ -62,6 +65,19 @@ struct http_limits {
   /// Bytes of a non-2xx response body passed to `on_data`; the rest is read
   /// and dropped (the request still ends `ok`).
   size_t max_error_body_bytes = 64 * 1024;
+  /// Idle keep-alive connections kept per scheme+host+port (0: no pooling).
+  size_t max_idle_per_host = 16;
+  /// An idle connection older than this is closed instead of reused.
+  std::chrono::milliseconds pool_idle_timeout{15'000};
+};
+
+/// Settings of an `http_client`.
+struct http_client_options {
+  int threads = 1;  ///< Loop threads (>= 1).
+  http_limits limits;
+  /// A PEM file of extra trusted CAs (private CAs, tests), on top of the
+  /// system store. A bad file makes every https request fail with `tls`.
+  std::string extra_ca_file;
 };
 
 /// Why a request ended.
@@ -128,11 +144,18 @@ class http_stream {
   std::weak_ptr<impl> op_;
 };
 
-/// Owns an io_context and its loop thread(s); runs any number of requests.
+/// Owns an io_context and its loop thread(s); runs any number of requests
+/// and keeps a pool of idle keep-alive connections. A connection returns to
+/// the pool only after a clean, complete response (never after a cancel,
+/// timeout or error); a pooled connection found closed by the server before
+/// the first response byte is replaced by a new one, once.
 class http_client {
  public:
   /// Starts `threads` (>= 1) loop threads.
   explicit http_client(int threads = 1, http_limits limits = {});
+
+  /// Starts a client with all its settings.
+  explicit http_client(http_client_options options);
 
   /// Cancels every running request (each gets `on_done(cancelled)`), then
   /// joins the loop threads. Must not be called from a callback.

@@ -78,8 +78,9 @@ std::string chunk(const std::string& data) {
 }
 
 /// A scripted HTTP server on 127.0.0.1:0 (blocking sockets, one thread):
-/// accepts one connection, reads the request, then runs the script on the
-/// socket. `hold()` inside a script blocks until the server is destroyed.
+/// accepts a connection, reads its first request, runs the script on the
+/// socket, closes it, and accepts the next. `hold()` inside a script blocks
+/// until the server is destroyed.
 class script_server {
  public:
   using script = std::function<void(int fd, script_server& self)>;
@@ -96,18 +97,23 @@ class script_server {
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this, s = std::move(s)] {
-      int fd = ::accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0)
-        return;
-      {
+      for (;;) {  // one connection at a time, until the server is destroyed
+        int fd = ::accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0)
+          return;
+        {
+          std::lock_guard<std::mutex> g{mtx_};
+          conn_fd_ = fd;
+          ++connections_;
+        }
+        auto req = read_request(fd);
+        if (connections_ == 1)
+          request_.set_value(req);
+        s(fd, *this);
         std::lock_guard<std::mutex> g{mtx_};
-        conn_fd_ = fd;
+        ::close(fd);
+        conn_fd_ = -1;
       }
-      request_.set_value(read_request(fd));
-      s(fd, *this);
-      std::lock_guard<std::mutex> g{mtx_};
-      ::close(fd);
-      conn_fd_ = -1;
     });
   }
 
@@ -135,6 +141,13 @@ class script_server {
     return f.get();
   }
 
+  /// Connections accepted so far (the script of each runs after its first
+  /// request was read).
+  int connections() {
+    std::lock_guard<std::mutex> g{mtx_};
+    return connections_;
+  }
+
   /// Blocks the script until the server is destroyed.
   void hold() {
     std::unique_lock<std::mutex> g{mtx_};
@@ -144,6 +157,7 @@ class script_server {
  private:
   int listen_fd_ = -1;
   int conn_fd_ = -1;  ///< Guarded by mtx_.
+  int connections_ = 0;  ///< Guarded by mtx_.
   uint16_t port_ = 0;
   std::promise<std::string> request_;
   std::mutex mtx_;
@@ -546,6 +560,115 @@ TEST_CASE("destroying the client cancels running requests") {
   }
   CHECK(col.done().kind == http_error_kind::cancelled);
   stream->cancel();  // harmless after the client is gone
+}
+
+const std::string ok_response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+TEST_CASE("keep-alive connections are reused for the next request") {
+  std::atomic<int> served{0};
+  script_server server{[&](int fd, script_server&) {
+    do {
+      ++served;
+      send_all(fd, ok_response);
+    } while (!read_request(fd).empty());
+  }};
+  http_client client;
+  // The server serves one connection at a time: a request sent on a new
+  // connection would wait behind the idle first one and never be answered.
+  for (int i = 0; i < 3; ++i) {
+    collector col;
+    auto stream = client.start(post(server.url()), {}, col.handler());
+    auto result = col.done();
+    REQUIRE_MESSAGE(result.ok(), result.message);
+    CHECK(col.body == "ok");
+  }
+  CHECK(served == 3);
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a cancelled stream's connection is never reused") {
+  script_server server{[](int fd, script_server& self) {
+    if (self.connections() == 1) {
+      send_all(fd, chunked_head + chunk("data: a\n\n"));
+      wait_eof(fd);
+      return;
+    }
+    send_all(fd, ok_response);
+    read_request(fd);  // until the client closes
+  }};
+  http_client client;
+  collector first;
+  auto stream = client.start(post(server.url()), {}, first.handler());
+  REQUIRE(first.wait([&] { return !first.body.empty(); }));
+  stream->cancel();
+  CHECK(first.done().kind == http_error_kind::cancelled);
+  collector second;
+  auto again = client.start(post(server.url()), {}, second.handler());
+  CHECK(second.done().ok());
+  CHECK(second.body == "ok");
+  CHECK(server.connections() == 2);
+}
+
+TEST_CASE("a pooled connection the server closed is replaced transparently") {
+  SUBCASE("closed while idle") {
+    script_server server{[](int fd, script_server&) { send_all(fd, ok_response); }};
+    http_client client;
+    for (int i = 0; i < 2; ++i) {
+      collector col;
+      auto stream = client.start(post(server.url()), {}, col.handler());
+      auto result = col.done();
+      CHECK_MESSAGE(result.ok(), result.message);
+      CHECK(col.body == "ok");
+    }
+    CHECK(server.connections() == 2);
+  }
+  SUBCASE("closed on receipt of the next request") {
+    script_server server{[](int fd, script_server& self) {
+      send_all(fd, ok_response);
+      if (self.connections() == 1)
+        read_request(fd);  // the second request: closed without an answer
+    }};
+    http_client client;
+    for (int i = 0; i < 2; ++i) {
+      collector col;
+      auto stream = client.start(post(server.url()), {}, col.handler());
+      auto result = col.done();
+      CHECK_MESSAGE(result.ok(), result.message);
+      CHECK(col.body == "ok");
+    }
+    CHECK(server.connections() == 2);
+  }
+}
+
+TEST_CASE("with pooling off every request opens a connection") {
+  std::atomic<int> served{0};
+  script_server server{[&](int fd, script_server&) {
+    ++served;
+    send_all(fd, ok_response);
+    read_request(fd);  // until the client closes
+  }};
+  http_limits limits;
+  limits.max_idle_per_host = 0;
+  http_client client{1, limits};
+  for (int i = 0; i < 2; ++i) {
+    collector col;
+    auto stream = client.start(post(server.url()), {}, col.handler());
+    CHECK(col.done().ok());
+  }
+  CHECK(served == 2);
+  CHECK(server.connections() == 2);
+}
+
+TEST_CASE("request headers the client owns are refused") {
+  http_client client;
+  for (std::string name : {"Content-Length", "transfer-encoding", "Bad Name", ""}) {
+    CAPTURE(name);
+    collector col;
+    http_request req = post("http://127.0.0.1:1/");
+    req.headers.push_back({name, "1"});
+    auto stream = client.start(req, {}, col.handler());
+    CHECK(col.done().kind == http_error_kind::invalid_request);
+  }
 }
 
 TEST_CASE("error kinds have stable names") {
