@@ -17,6 +17,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -611,9 +614,14 @@ http_client::http_client(http_client_options options)
     state_->tls_setup_error = "TLS: cannot load the system CA certificates: " + ec.message();
   if (!options.extra_ca_file.empty()) {
     state_->tls.load_verify_file(options.extra_ca_file, ec);
-    if (ec)
-      state_->tls_setup_error =
-        "TLS: cannot load CA file " + options.extra_ca_file + ": " + ec.message();
+    if (ec) {
+      // OpenSSL's own message is unhelpful ("asio.ssl error"): say which.
+      std::FILE* f = std::fopen(options.extra_ca_file.c_str(), "r");
+      std::string why = f ? "no PEM certificate in it" : std::strerror(errno);
+      if (f)
+        std::fclose(f);
+      state_->tls_setup_error = "TLS: cannot load CA file " + options.extra_ca_file + ": " + why;
+    }
   }
   state_->tls.set_verify_mode(ssl::verify_peer, ec);
   int threads = options.threads < 1 ? 1 : options.threads;

@@ -3,11 +3,17 @@
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -85,7 +91,8 @@ class script_server {
  public:
   using script = std::function<void(int fd, script_server& self)>;
 
-  explicit script_server(script s) {
+  /// With `read_first` false the script gets the socket untouched (TLS).
+  explicit script_server(script s, bool read_first = true) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(listen_fd_ >= 0);
     sockaddr_in addr{};
@@ -96,7 +103,7 @@ class script_server {
     socklen_t len = sizeof(addr);
     ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this, s = std::move(s)] {
+    thread_ = std::thread([this, s = std::move(s), read_first] {
       for (;;) {  // one connection at a time, until the server is destroyed
         int fd = ::accept(listen_fd_, nullptr, nullptr);
         if (fd < 0)
@@ -106,9 +113,11 @@ class script_server {
           conn_fd_ = fd;
           ++connections_;
         }
-        auto req = read_request(fd);
-        if (connections_ == 1)
-          request_.set_value(req);
+        if (read_first) {
+          auto req = read_request(fd);
+          if (connections() == 1)
+            request_.set_value(req);
+        }
         s(fd, *this);
         std::lock_guard<std::mutex> g{mtx_};
         ::close(fd);
@@ -676,4 +685,154 @@ TEST_CASE("error kinds have stable names") {
   CHECK(to_string(http_error_kind::timeout) == "timeout");
   CHECK(to_string(http_error_kind::protocol) == "protocol");
   CHECK(to_string(http_error_kind::invalid_request) == "invalid_request");
+}
+
+namespace {
+
+/// A self-signed certificate for `san` (e.g. "DNS:localhost") and its key,
+/// with the certificate also written to a PEM file (the client's CA).
+struct test_cert {
+  explicit test_cert(const std::string& san) {
+    key = EVP_EC_gen("P-256");
+    REQUIRE(key != nullptr);
+    cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    auto* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("wingman test"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    auto* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
+    REQUIRE(ext != nullptr);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+    char tmpl[] = "/tmp/wingman-ca-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    pem_path = tmpl;
+    auto* f = std::fopen(pem_path.c_str(), "w");
+    REQUIRE(f != nullptr);
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate(ctx_, cert);
+    SSL_CTX_use_PrivateKey(ctx_, key);
+  }
+  ~test_cert() {
+    SSL_CTX_free(ctx_);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    std::remove(pem_path.c_str());
+  }
+  test_cert(const test_cert&) = delete;
+  test_cert& operator=(const test_cert&) = delete;
+
+  /// Serves one TLS request on `fd`; records the SNI name; false if the
+  /// handshake failed (e.g. the client refused the certificate).
+  bool serve(int fd, const std::string& response, std::string& sni) {
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, fd);
+    bool ok = SSL_accept(ssl) == 1;
+    if (ok) {
+      if (auto* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
+        sni = name;
+      std::string in;
+      char buf[4096];
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        int n = SSL_read(ssl, buf, sizeof(buf));
+        if (n <= 0)
+          break;
+        in.append(buf, static_cast<size_t>(n));
+      }
+      SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+    return ok;
+  }
+
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  std::string pem_path;
+
+ private:
+  SSL_CTX* ctx_ = nullptr;
+};
+
+const std::string tls_response = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecret";
+
+} // namespace
+
+TEST_CASE("https: verified certificate, SNI, body") {
+  test_cert cert{"DNS:localhost"};
+  std::promise<std::string> sni_seen;
+  script_server server{[&](int fd, script_server&) {
+                         std::string sni;
+                         cert.serve(fd, tls_response, sni);
+                         sni_seen.set_value(sni);
+                       },
+                       false};
+  http_client_options opts;
+  opts.extra_ca_file = cert.pem_path;
+  http_client client{opts};
+  collector col;
+  auto url = server.url();
+  url.replace(0, url.find("://"), "https");
+  url.replace(url.find("127.0.0.1"), 9, "localhost");
+  auto stream = client.start(post(url), {}, col.handler());
+  auto result = col.done();
+  CHECK_MESSAGE(result.ok(), result.message);
+  CHECK(col.status == 200);
+  CHECK(col.body == "secret");
+  auto sni = sni_seen.get_future();
+  REQUIRE(sni.wait_for(wait_limit) == std::future_status::ready);
+  CHECK(sni.get() == "localhost");
+}
+
+TEST_CASE("https: an untrusted or mismatched certificate is a tls error") {
+  test_cert cert{"DNS:localhost"};
+  std::string sni;
+  script_server server{[&](int fd, script_server&) { cert.serve(fd, tls_response, sni); },
+                       false};
+  auto https = [&](const std::string& host) {
+    auto url = server.url();
+    url.replace(0, url.find("://"), "https");
+    url.replace(url.find("127.0.0.1"), 9, host);
+    return url;
+  };
+  SUBCASE("not trusted") {
+    http_client client;  // system CAs only
+    collector col;
+    auto stream = client.start(post(https("localhost")), {}, col.handler());
+    auto result = col.done();
+    CHECK(result.kind == http_error_kind::tls);
+    CHECK(result.message.find("certificate") != std::string::npos);
+  }
+  SUBCASE("host name mismatch") {
+    http_client_options opts;
+    opts.extra_ca_file = cert.pem_path;
+    http_client client{opts};
+    collector col;
+    auto stream = client.start(post(https("127.0.0.1")), {}, col.handler());
+    auto result = col.done();
+    CHECK(result.kind == http_error_kind::tls);
+  }
+  SUBCASE("unreadable CA file") {
+    http_client_options opts;
+    opts.extra_ca_file = "/nonexistent/ca.pem";
+    http_client client{opts};
+    collector col;
+    auto stream = client.start(post(https("localhost")), {}, col.handler());
+    auto result = col.done();
+    CHECK(result.kind == http_error_kind::tls);
+    CHECK(result.message.find("/nonexistent/ca.pem: No such file") != std::string::npos);
+  }
 }
