@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -594,6 +595,74 @@ TEST_CASE("fake-llm: keep-alive serves pipelined requests on one connection") {
   CHECK(in.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(in.find("HTTP/1.1 200 OK\r\n", 1) != std::string::npos);
   CHECK(in.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+}
+
+namespace {
+
+/// Sends `bytes` on a new connection and reads until the server closes.
+std::string raw_exchange(uint16_t port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string in;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    REQUIRE(::poll(&p, 1, 10'000) == 1);
+    char buf[4096];
+    auto n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0)
+      break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return in;
+}
+
+} // namespace
+
+TEST_CASE("fake-llm: malformed or oversized requests get a status, then close") {
+  fake_llm_process fake{{"--max-body-bytes", "100"}};
+  SUBCASE("body over --max-body-bytes") {
+    auto r = raw_exchange(fake.port(), "POST /v1/chat/completions HTTP/1.1\r\n"
+                                       "Content-Length: 101\r\n\r\n");
+    CHECK(r.rfind("HTTP/1.1 413 ", 0) == 0);
+  }
+  SUBCASE("chunked request body") {
+    auto r = raw_exchange(fake.port(), "POST /v1/chat/completions HTTP/1.1\r\n"
+                                       "Transfer-Encoding: chunked\r\n\r\n");
+    CHECK(r.rfind("HTTP/1.1 501 ", 0) == 0);
+  }
+  SUBCASE("headers over 64 KiB") {
+    auto r = raw_exchange(fake.port(), "GET /v1/models HTTP/1.1\r\nX-Big: "
+                                         + std::string(70'000, 'h') + "\r\n\r\n");
+    CHECK(r.rfind("HTTP/1.1 431 ", 0) == 0);
+  }
+  SUBCASE("garbage request line") {
+    auto r = raw_exchange(fake.port(), "hello\r\n\r\n");
+    CHECK(r.rfind("HTTP/1.1 400 ", 0) == 0);
+    CHECK(r.find("\"invalid_request_error\"") != std::string::npos);
+  }
+  SUBCASE("HTTP/1.0 closes after the answer") {
+    auto r = raw_exchange(fake.port(), "GET /v1/models HTTP/1.0\r\n\r\n");
+    CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(r.find("Connection: close\r\n") != std::string::npos);
+    CHECK(r.find("fake-model") != std::string::npos);
+  }
+}
+
+TEST_CASE("fake-llm: first-byte and chunk delays still deliver everything") {
+  fake_llm_process fake{{"--first-byte-delay-ms", "5", "--chunk-delay-ms", "1"}};
+  transport::http_client client;
+  auto evs = anthropic_events(fetch(client, json_post(fake.url("/v1/messages"),
+                                                      user_request("m", "\"abcd\""))));
+  CHECK(evs.back().first == "message_stop");
+  auto ns = names(evs);
+  CHECK(std::count(ns.begin(), ns.end(), "content_block_delta") == 4);
 }
 
 TEST_CASE("fake-llm: SIGTERM exits cleanly") {

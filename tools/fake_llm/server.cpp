@@ -78,6 +78,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void flush();
   void on_write(error_code ec);
   void fail();
+  void half_close();
+
+  /// Longest wait for the client's EOF after the server half-closed.
+  static constexpr std::chrono::seconds drain_limit{2};
 
   tcp::socket sock_;
   server_state& srv_;
@@ -96,6 +100,7 @@ class connection : public std::enable_shared_from_this<connection> {
   int streams_in_next_ = 0;     ///< Streams whose last bytes are in out_next_.
   int streams_in_writing_ = 0;  ///< ... in out_writing_.
   bool close_after_write_ = false;
+  bool draining_ = false;  ///< Half-closed; waiting for the client's EOF.
   bool closed_ = false;
 };
 
@@ -197,14 +202,19 @@ void connection::do_read() {
 void connection::on_read(error_code ec, size_t n) {
   if (closed_)
     return;
+  if (draining_) {  // after our half-close: discard until the client's EOF
+    if (ec)
+      return close();
+    return do_read();
+  }
   if (ec)
     return fail();
   in_.append(rbuf_.data(), n);
   const auto& opts = srv_.logic().settings();
-  if (in_.size() > opts.max_header_bytes + opts.max_body_bytes + 4)
-    return fail();  // a client pipelining more than one maximal request
   if (!busy_)
-    process();
+    process();  // answers 413/431 for an oversized request
+  else if (in_.size() > opts.max_header_bytes + opts.max_body_bytes + 4)
+    return fail();  // pipelining more than a maximal request meanwhile
   if (!closed_)
     do_read();
 }
@@ -366,8 +376,8 @@ void connection::flush() {
   if (writing_ || closed_)
     return;
   if (out_next_.empty()) {
-    if (close_after_write_)
-      close();
+    if (close_after_write_ && !draining_)
+      half_close();
     return;
   }
   writing_ = true;
@@ -389,6 +399,20 @@ void connection::on_write(error_code ec) {
     srv_.stream_finished(false);
   out_writing_.clear();
   flush();
+}
+
+void connection::half_close() {
+  // Closing with unread input would reset the connection, and the client
+  // could lose the response: send FIN, read until the client's EOF (at most
+  // `drain_limit`), then close.
+  draining_ = true;
+  error_code ec;
+  sock_.shutdown(tcp::socket::shutdown_send, ec);
+  timer_.expires_after(drain_limit);
+  timer_.async_wait([self = shared_from_this()](error_code e) {
+    if (!e)
+      self->close();
+  });
 }
 
 void connection::fail() {
