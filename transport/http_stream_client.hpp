@@ -66,7 +66,7 @@ struct http_limits {
   /// and dropped (the request still ends `ok`).
   size_t max_error_body_bytes = 64 * 1024;
   /// Idle keep-alive connections kept per scheme+host+port (0: no pooling).
-  size_t max_idle_per_host = 16;
+  size_t max_idle_per_host = 64;
   /// An idle connection older than this is closed instead of reused.
   std::chrono::milliseconds pool_idle_timeout{15'000};
 };

@@ -205,6 +205,15 @@ TEST_CASE("fake-llm: content parts, short texts and UTF-8 are never split") {
   }
 }
 
+TEST_CASE("fake-llm: JSON escapes survive the round trip") {
+  fake_llm_process fake{{"--chunks", "1"}};
+  transport::http_client client;
+  auto chunks = openai_chunks(fetch(
+    client, json_post(fake.url("/v1/chat/completions"),
+                      user_request("m", R"("q\"b\\n\nt\tc\u0001/")"))));
+  CHECK(join(openai_contents(chunks)) == std::string("q\"b\\n\nt\tc\x01/"));
+}
+
 TEST_CASE("fake-llm: --text and --chunks") {
   fake_llm_process fake{{"--text", "fixed reply here", "--chunks", "2"}};
   transport::http_client client;
@@ -663,6 +672,54 @@ TEST_CASE("fake-llm: first-byte and chunk delays still deliver everything") {
   CHECK(evs.back().first == "message_stop");
   auto ns = names(evs);
   CHECK(std::count(ns.begin(), ns.end(), "content_block_delta") == 4);
+}
+
+TEST_CASE("fake-llm: many concurrent streams over pooled connections, 2 loop threads") {
+  fake_llm_process fake{{"--chunk-delay-ms", "1"}};
+  transport::http_client client{2};
+  constexpr int rounds = 3;
+  constexpr int parallel = 40;
+  for (int round = 0; round < rounds; ++round) {
+    std::mutex mtx;
+    std::condition_variable cv;
+    int done = 0;
+    int ok = 0;
+    std::vector<std::string> bodies(parallel);
+    std::vector<std::shared_ptr<transport::http_stream>> streams;
+    for (int i = 0; i < parallel; ++i) {
+      transport::http_stream_handler h;
+      h.on_data = [&, i](std::string_view b) {
+        std::lock_guard<std::mutex> g{mtx};
+        bodies[static_cast<size_t>(i)].append(b);
+      };
+      h.on_done = [&](const transport::http_error& e) {
+        std::lock_guard<std::mutex> g{mtx};
+        ++done;
+        ok += e.ok();
+        cv.notify_all();
+      };
+      streams.push_back(client.start(
+        json_post(fake.url("/v1/chat/completions"),
+                  user_request("m", "\"req " + std::to_string(i) + "\"")),
+        {}, h));
+    }
+    std::unique_lock<std::mutex> g{mtx};
+    REQUIRE(cv.wait_for(g, 30s, [&] { return done == parallel; }));
+    CHECK(ok == parallel);
+    for (int i = 0; i < parallel; ++i) {
+      fetched f;  // status and headers are checked elsewhere
+      f.status = 200;
+      f.headers = {{"Content-Type", "text/event-stream"}};
+      f.body = bodies[static_cast<size_t>(i)];
+      CHECK(join(openai_contents(openai_chunks(f))) == "req " + std::to_string(i));
+    }
+  }
+  auto s = parse_json(stats(client, fake));
+  CHECK(s["requests"].GetInt() == rounds * parallel);
+  // Rounds 2 and 3 (and the stats call) reuse round 1's connections.
+  CHECK(s["connections"].GetInt() <= parallel);
+  CHECK(s["cancelled"].GetInt() == 0);
+  CHECK(s["active_streams"].GetInt() == 0);
 }
 
 TEST_CASE("fake-llm: SIGTERM exits cleanly") {

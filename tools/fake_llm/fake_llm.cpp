@@ -365,7 +365,8 @@ bool engine::authorized(const request& req) const {
 std::string engine::stats_json() const {
   return R"({"requests":)" + std::to_string(stats_.requests) + R"(,"active_streams":)"
          + std::to_string(stats_.active_streams) + R"(,"cancelled":)"
-         + std::to_string(stats_.cancelled) + "}";
+         + std::to_string(stats_.cancelled) + R"(,"connections":)"
+         + std::to_string(stats_.connections) + "}";
 }
 
 response_plan engine::handle(const request& req) {

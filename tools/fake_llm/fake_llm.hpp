@@ -81,6 +81,7 @@ struct stats {
   uint64_t requests = 0;        ///< Completion requests (both APIs), faults included.
   uint64_t active_streams = 0;  ///< Streamed responses in progress.
   uint64_t cancelled = 0;       ///< Streams whose client left before the end.
+  uint64_t connections = 0;     ///< TCP connections accepted since start.
 };
 
 /// The request → response logic and its in-process state (fault counters
@@ -96,7 +97,8 @@ class engine {
   /// Stats as the JSON object served by `GET /fake/stats`.
   std::string stats_json() const;
 
-  /// The server reports stream starts and ends here.
+  /// The server reports accepted connections, stream starts and ends here.
+  void connection_accepted() { ++stats_.connections; }
   void stream_started() { ++stats_.active_streams; }
   void stream_finished(bool client_left) {
     --stats_.active_streams;

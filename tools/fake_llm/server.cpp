@@ -160,6 +160,7 @@ class server_state {
       if (ec)
         return;  // acceptor closed
       sock.set_option(tcp::no_delay{true}, ec);
+      engine_.connection_accepted();
       auto c = std::make_shared<connection>(std::move(sock), *this);
       track(c);
       c->start();
