@@ -1,9 +1,9 @@
 // An asynchronous HTTP/1.1 client that streams response bodies as they
 // arrive: the network half of the model providers (issue 4). HTTP/1.1 with
 // keep-alive connections pooled per host, http:// and https:// (OpenSSL,
-// system CAs, SNI, host name verification). It decodes the transfer encoding (chunked,
-// Content-Length or close-delimited) and hands raw body bytes up; it never
-// parses SSE or JSON.
+// system CAs, SNI, host name verification). It decodes the transfer
+// encoding (chunked, Content-Length or close-delimited) and hands raw body
+// bytes up; it never parses SSE or JSON.
 //
 // The header is free of Asio/Beast/OpenSSL (pimpl) so providers/ and actors/
 // can use it. Usage:
@@ -111,8 +111,9 @@ std::string_view to_string(http_error_kind kind) noexcept;
 /// Callbacks of one request. All run on the client's loop thread, one at a
 /// time per request, in this order:
 /// - `on_headers` at most once, when the status line and headers are in;
-/// - `on_data` zero or more times after `on_headers`, once per network read
-///   with the body bytes it carried (transfer decoding done; never empty);
+/// - `on_data` zero or more times after `on_headers`, with body bytes as
+///   soon as a network read brings them (transfer decoding done; pieces of
+///   at most 16 KiB; never empty);
 /// - `on_done` exactly once, last; nothing is called after it, and the
 ///   handler (with everything it captured) is released right after.
 /// A request that fails before the headers gets only `on_done`. Callbacks
@@ -126,10 +127,12 @@ struct http_stream_handler {
 };
 
 /// Handle of one running request. Releasing the last reference cancels the
-/// request (so an owner that dies closes its connection).
+/// request (so an owner that dies closes its connection). A handle may
+/// outlive its client (then it does nothing).
 class http_stream {
  public:
   struct impl;
+  /// Made by `http_client::start`.
   explicit http_stream(std::shared_ptr<impl> op);
   ~http_stream();
   http_stream(const http_stream&) = delete;
