@@ -93,7 +93,7 @@ void start_attempt(turn_pointer self) {
   st.error_body.clear();
   st.decoder = providers::make_stream_decoder(st.provider.type, st.provider.name,
                                               st.provider.limits);
-  transport::http_request hr;
+  transport::outbound_request hr;
   hr.method = "POST";
   hr.url = st.provider.endpoint;
   for (auto& [name, value] : st.provider.headers)

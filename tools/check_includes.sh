@@ -19,17 +19,12 @@ check '#include\s*[<"]caf/' "CAF outside actors/ and tools/" protocol storage tr
 # they link no gateway library, so they are outside the layering rule.
 check '#include\s*[<"]boost/(beast|asio)' "Beast/Asio outside transport/" protocol storage actors providers tools/wingman ui
 public_headers=$(ls protocol/*.hpp | grep -v '_internal\.hpp$')
-<<<<<<< HEAD
 # providers/: RapidJSON in .cpp files and private *_internal.hpp only.
 provider_headers=$(find providers -name '*.hpp' ! -name '*_internal.hpp')
-# shellcheck disable=SC2086
-check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ and providers/ sources" storage transport actors tools $public_headers $provider_headers
-=======
 # tools/fake_llm/ (wingman-fake-llm) is a standalone test server that links
 # no gateway library; it reads request JSON with RapidJSON by design.
 tools_files=$(find tools -path tools/fake_llm -prune -o -type f -print)
 # shellcheck disable=SC2086
-check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ sources" storage transport actors providers $tools_files $public_headers
->>>>>>> providers
+check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ and providers/ sources" storage transport actors $tools_files $public_headers $provider_headers
 if [ $fail -ne 0 ]; then exit 1; fi
 echo "check_includes: ok"

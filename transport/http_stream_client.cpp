@@ -228,7 +228,7 @@ struct http_client::state {
 /// One request: its connection, parser and timer.
 struct http_stream::impl : std::enable_shared_from_this<http_stream::impl> {
   impl(http_client::state& st, strand_type strand, std::unique_ptr<pooled_connection> conn,
-       http_request req, http_timeouts to, http_stream_handler h)
+       outbound_request req, http_timeouts to, http_stream_handler h)
     : client_(st),
       strand_(std::move(strand)),
       resolver_(strand_),
@@ -572,7 +572,7 @@ struct http_stream::impl : std::enable_shared_from_this<http_stream::impl> {
   net::steady_timer timer_;
   std::unique_ptr<pooled_connection> conn_;
   bool reused_ = false;
-  http_request request_;
+  outbound_request request_;
   http_timeouts timeouts_;
   http_stream_handler handler_;
   target_url url_;
@@ -642,7 +642,7 @@ http_client::~http_client() {
   state_->pool.clear();  // sockets go before their io_context
 }
 
-std::shared_ptr<http_stream> http_client::start(http_request request,
+std::shared_ptr<http_stream> http_client::start(outbound_request request,
                                                 http_timeouts timeouts,
                                                 http_stream_handler handler) {
   std::string why;

@@ -39,7 +39,7 @@ struct http_header {
 /// here replaces the default, `Content-Length`/`Transfer-Encoding` are
 /// refused (`invalid_request`), anything else is sent as is.
 /// `Connection: close` keeps the connection out of the pool.
-struct http_request {
+struct outbound_request {
   std::string method = "POST";
   std::string url;                    ///< `http://host[:port]/path` or `https://...`.
   std::vector<http_header> headers;   ///< E.g. Authorization, Content-Type.
@@ -170,7 +170,7 @@ class http_client {
   /// Starts a request. Thread-safe and never blocks: even a bad URL is
   /// reported through `on_done` on the loop thread.
   [[nodiscard]] std::shared_ptr<http_stream>
-  start(http_request request, http_timeouts timeouts, http_stream_handler handler);
+  start(outbound_request request, http_timeouts timeouts, http_stream_handler handler);
 
   /// Opaque; defined in the .cpp (shared with the requests).
   struct state;

@@ -91,7 +91,7 @@ std::string fetched::header(const std::string& name) const {
   return "<absent>";
 }
 
-fetched fetch(transport::http_client& client, transport::http_request req,
+fetched fetch(transport::http_client& client, transport::outbound_request req,
               transport::http_timeouts timeouts) {
   struct shared {
     std::mutex mtx;
@@ -124,7 +124,7 @@ fetched fetch(transport::http_client& client, transport::http_request req,
   return st->out;
 }
 
-transport::http_request json_post(const std::string& url, std::string body,
+transport::outbound_request json_post(const std::string& url, std::string body,
                                   std::vector<transport::http_header> headers) {
   headers.push_back({"Content-Type", "application/json"});
   return {"POST", url, std::move(headers), std::move(body)};

@@ -53,11 +53,11 @@ struct fetched {
 
 /// Runs `req` on `client` to completion (bounded by a generous wait; a
 /// request that never ends fails the test).
-fetched fetch(transport::http_client& client, transport::http_request req,
+fetched fetch(transport::http_client& client, transport::outbound_request req,
               transport::http_timeouts timeouts = {});
 
 /// A JSON POST request.
-transport::http_request json_post(const std::string& url, std::string body,
+transport::outbound_request json_post(const std::string& url, std::string body,
                                   std::vector<transport::http_header> headers = {});
 
 } // namespace wingman::test

@@ -239,7 +239,7 @@ struct collector {
   }
 };
 
-http_request post(const std::string& url, std::string body = R"({"x":1})") {
+outbound_request post(const std::string& url, std::string body = R"({"x":1})") {
   return {"POST", url, {{"Content-Type", "application/json"}}, std::move(body)};
 }
 
@@ -283,7 +283,7 @@ TEST_CASE("the request carries method, target, Host, headers and body") {
     send_all(fd, "HTTP/1.1 204 No Content\r\n\r\n");
   }};
   http_client client;
-  http_request req{"POST", server.url("/v1/chat/completions?x=1"),
+  outbound_request req{"POST", server.url("/v1/chat/completions?x=1"),
                    {{"Authorization", "Bearer k"}, {"Content-Type", "application/json"}},
                    R"({"model":"m"})"};
   auto stream = client.start(req, {}, col.handler());
@@ -673,7 +673,7 @@ TEST_CASE("request headers the client owns are refused") {
   for (std::string name : {"Content-Length", "transfer-encoding", "Bad Name", ""}) {
     CAPTURE(name);
     collector col;
-    http_request req = post("http://127.0.0.1:1/");
+    outbound_request req = post("http://127.0.0.1:1/");
     req.headers.push_back({name, "1"});
     auto stream = client.start(req, {}, col.handler());
     CHECK(col.done().kind == http_error_kind::invalid_request);
