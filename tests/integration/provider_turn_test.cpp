@@ -1,0 +1,127 @@
+// Agent turns through a real provider path: the gateway binary against
+// wingman-fake-llm (OpenAI-compatible and Anthropic), both on loopback.
+#include <doctest/doctest.h>
+
+#include "support/fake_llm_process.hpp"
+#include "support/gateway_process.hpp"
+
+using namespace wingman;
+using test::client;
+using test::fake_llm_process;
+using test::gateway_process;
+using test::temp_dir;
+
+namespace {
+
+/// A config whose agent `main` uses `model`, with providers `fake`
+/// (OpenAI-compatible) and `fakeant` (Anthropic) at the fake server.
+std::string provider_config(const fake_llm_process& fake, const std::string& model,
+                            const std::string& extra_provider = "") {
+  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
+  return R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
+         R"("providers":{"fake":{"type":"openai","baseUrl":")" + base + R"(")" + extra_provider
+         + R"(},"fakeant":{"type":"anthropic","baseUrl":")" + base + R"(","apiKeyEnv":"FAKEANT_KEY"}},)"
+         R"("agents":{"list":[{"id":"main","model":")" + model
+         + R"(","prompt":"You are terse."}]}})";
+}
+
+/// `GET /fake/stats` with the fake's own wait options.
+std::string fake_stats(const fake_llm_process& fake, const std::string& query = "") {
+  transport::http_client http;
+  auto f = test::fetch(http, {"GET", fake.url("/fake/stats" + query), {}, {}});
+  return f.body;
+}
+
+} // namespace
+
+TEST_SUITE("integration/providers") {
+
+TEST_CASE("an OpenAI-compatible provider streams through the gateway") {
+  fake_llm_process fake{{"--chunks", "3"}};
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fake:test-model"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("provider-client");
+  c.request("r1", "hello through a real provider");
+  auto done = c.terminal("r1");
+  REQUIRE(done.event == "agent-complete");
+  CHECK(done.response == "hello through a real provider");
+  size_t chunks = 0;
+  for (auto& v : c.seen())
+    chunks += v.id == "r1" && v.event == "agent-stream" ? 1 : 0;
+  CHECK(chunks == 3);
+  // The reply is stored like any other.
+  auto history = test::http(gw.port(), "GET", "/api/sessions/agent:main:main/messages?agentId=main");
+  CHECK(history.body.find("hello through a real provider") != std::string::npos);
+}
+
+TEST_CASE("an Anthropic provider streams through the gateway") {
+  fake_llm_process fake{{"--api-key", "ant-secret"}};
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fakeant:claude-test"));
+  gateway_process gw{home.path(), {"--config", cfg}, {"FAKEANT_KEY=ant-secret"}};
+  client c{gw.port()};
+  c.connect("provider-client");
+  c.request("r1", "bonjour");
+  auto done = c.terminal("r1");
+  REQUIRE(done.event == "agent-complete");
+  CHECK(done.response == "bonjour");
+}
+
+TEST_CASE("429s before the first token are retried; a 401 is an agent-error naming it") {
+  fake_llm_process fake{{"--api-key", "right"}};
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fake:fail-429-2",
+                                                    R"(,"apiKeyEnv":"FAKE_KEY")"));
+  {
+    gateway_process gw{home.path(), {"--config", cfg}, {"FAKE_KEY=right"}};
+    client c{gw.port()};
+    c.connect("retry-client");
+    c.request("r1", "eventually");
+    auto done = c.terminal("r1");
+    REQUIRE(done.event == "agent-complete");
+    CHECK(done.response == "eventually");
+    CHECK(test::json_field(fake_stats(fake), "requests") == "3");
+  }
+  gateway_process gw{home.path(), {"--config", cfg}, {"FAKE_KEY=wrong"}};
+  client c{gw.port()};
+  c.connect("auth-client");
+  c.request("r2", "denied");
+  auto failed = c.terminal("r2");
+  CHECK(failed.event == "agent-error");
+  CHECK(failed.message.find("fake") != std::string::npos);
+  CHECK(failed.message.find("401") != std::string::npos);
+}
+
+TEST_CASE("a cancel closes the provider connection") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fake:stall"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("cancel-client");
+  c.request("r1", "never finishes");
+  c.until([](auto& v) { return v.id == "r1" && v.event == "agent-stream"; });
+  c.send(R"({"type":"req:agent:cancel","id":"k1","payload":{"requestId":"r1"},"timestamp":1})");
+  auto done = c.terminal("r1");
+  CHECK(done.event == "agent-error");
+  // The fake saw its client go away (it waits up to 5 s for that).
+  CHECK(test::json_field(fake_stats(fake, "?wait_cancelled=1&timeout_ms=5000"), "cancelled")
+        == "1");
+}
+
+TEST_CASE("an unknown provider or a missing key is a clear agent-error") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "nowhere:model"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("x");
+  c.request("r1", "hi");
+  auto failed = c.terminal("r1");
+  CHECK(failed.event == "agent-error");
+  CHECK(failed.message.find("nowhere") != std::string::npos);
+}
+
+}
