@@ -118,6 +118,23 @@ std::string encode_agent_stream_text(const event_context& ctx,
                                      std::string_view model,
                                      std::string_view delta);
 
+/// The phase of a tool call on the wire.
+enum class tool_phase : uint8_t { start, end, error };
+
+/// `tool-start` (`toolName`, `toolInput`: `input_json`, a JSON object),
+/// `tool-end` (`toolName`, `toolOutput`) or, for `error`, `tool-end` with
+/// `isError: true`. Each goes with `encode_agent_stream_tool`'s chunk.
+std::string encode_tool_event(const event_context& ctx, tool_phase phase,
+                              std::string_view tool_name, std::string_view input_json,
+                              std::string_view output);
+
+/// `agent-stream` carrying an `on_tool_start` (`data.input`), `on_tool_end`
+/// (`data.output`) or `on_tool_error` (`data.error`) chunk; `run_id` is the
+/// tool call id.
+std::string encode_agent_stream_tool(const event_context& ctx, tool_phase phase,
+                                     std::string_view call_id, std::string_view tool_name,
+                                     std::string_view input_json, std::string_view output);
+
 /// Token usage of a turn.
 struct usage_info {
   int64_t input_tokens = 0;

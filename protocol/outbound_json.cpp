@@ -231,6 +231,62 @@ std::string encode_agent_stream_text(const event_context& ctx,
   return close_event(f, ctx);
 }
 
+namespace {
+
+/// `input_json` as a raw JSON value (the decoders checked it is an object);
+/// `{}` when empty.
+void write_raw_object(json_writer& w, std::string_view input_json) {
+  if (input_json.empty())
+    input_json = "{}";
+  w.RawValue(input_json.data(), input_json.size(), rapidjson::kObjectType);
+}
+
+} // namespace
+
+std::string encode_tool_event(const event_context& ctx, tool_phase phase,
+                              std::string_view tool_name, std::string_view input_json,
+                              std::string_view output) {
+  event_writer f{ctx, phase == tool_phase::start ? "tool-start" : "tool-end"};
+  auto& w = f.w;
+  write_field(w, "toolName", tool_name);
+  if (phase == tool_phase::start) {
+    w.Key("toolInput");
+    write_raw_object(w, input_json);
+  } else {
+    write_field(w, "toolOutput", output);
+    if (phase == tool_phase::error) {
+      w.Key("isError");
+      w.Bool(true);
+    }
+  }
+  return close_event(f, ctx);
+}
+
+std::string encode_agent_stream_tool(const event_context& ctx, tool_phase phase,
+                                     std::string_view call_id, std::string_view tool_name,
+                                     std::string_view input_json, std::string_view output) {
+  event_writer f{ctx, "agent-stream"};
+  auto& w = f.w;
+  w.Key("chunk");
+  w.StartObject();
+  write_field(w, "event", phase == tool_phase::start ? "on_tool_start"
+                          : phase == tool_phase::end ? "on_tool_end"
+                                                     : "on_tool_error");
+  write_field(w, "run_id", call_id);
+  write_field(w, "name", tool_name);
+  w.Key("data");
+  w.StartObject();
+  if (phase == tool_phase::start) {
+    w.Key("input");
+    write_raw_object(w, input_json);
+  } else {
+    write_field(w, phase == tool_phase::end ? "output" : "error", output);
+  }
+  w.EndObject();
+  w.EndObject();
+  return close_event(f, ctx);
+}
+
 std::string encode_agent_complete(const event_context& ctx,
                                   std::string_view response,
                                   const usage_info& usage) {

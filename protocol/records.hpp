@@ -31,16 +31,27 @@ struct session_record {
   uint64_t next_seq = 1;    ///< Next message/queue sequence number.
 };
 
+/// A tool call an assistant message made.
+struct tool_call_record {
+  std::string id;              ///< The provider's call id.
+  std::string name;
+  std::string arguments_json;  ///< A JSON object as text.
+};
+
 /// One stored message. JSON: `{id, role, content, createdAt, attachments?,
-/// seq, requestId?, v}`.
+/// seq, requestId?, toolCalls?, toolCallId?, toolName?, isError?, v}`.
 struct message_record {
   uint64_t seq = 0;
   std::string id;          ///< Unique message id.
-  std::string role;        ///< user | assistant
-  std::string content;
+  std::string role;        ///< user | assistant | tool
+  std::string content;     ///< Text; for `tool`, the tool's output.
   int64_t created_at = 0;
   std::string request_id;  ///< The request it belongs to; may be empty.
   std::vector<attachment> attachments;
+  std::vector<tool_call_record> tool_calls;  ///< assistant: calls it made.
+  std::string tool_call_id;  ///< tool: the call it answers.
+  std::string tool_name;     ///< tool: the tool's name.
+  bool is_error = false;     ///< tool: the call failed.
 };
 
 /// An accepted request that has not finished (durable queue entry).

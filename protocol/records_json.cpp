@@ -232,6 +232,24 @@ std::string encode_message_record(const message_record& m) {
   w.Key("seq");
   w.Uint64(m.seq);
   write_nonempty(w, "requestId", m.request_id);
+  if (!m.tool_calls.empty()) {
+    w.Key("toolCalls");
+    w.StartArray();
+    for (auto& c : m.tool_calls) {
+      w.StartObject();
+      write_field(w, "id", c.id);
+      write_field(w, "name", c.name);
+      write_field(w, "arguments", c.arguments_json);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  write_nonempty(w, "toolCallId", m.tool_call_id);
+  write_nonempty(w, "toolName", m.tool_name);
+  if (m.is_error) {
+    w.Key("isError");
+    w.Bool(true);
+  }
   write_version(w);
   w.EndObject();
   return to_string(buf);
@@ -252,6 +270,31 @@ expected<message_record> decode_message_record(std::string_view json) {
   in.attachments("attachments", m.attachments, false);
   in.u64("seq", m.seq);
   in.opt_str("requestId", m.request_id);
+  in.opt_str("toolCallId", m.tool_call_id);
+  in.opt_str("toolName", m.tool_name);
+  if (doc.HasMember("isError"))
+    in.boolean("isError", m.is_error);
+  if (auto it = doc.FindMember("toolCalls"); in.ok() && it != doc.MemberEnd()) {
+    if (!it->value.IsArray())
+      in.fail("toolCalls", "must be an array");
+    else
+      for (auto& c : it->value.GetArray()) {
+        tool_call_record call;
+        record_reader cr{c, "tool call"};
+        if (!c.IsObject()) {
+          in.fail("toolCalls", "must hold objects");
+          break;
+        }
+        cr.str("id", call.id);
+        cr.str("name", call.name);
+        cr.str("arguments", call.arguments_json);
+        if (!cr.ok()) {
+          in.fail("toolCalls: " + cr.error().message);
+          break;
+        }
+        m.tool_calls.push_back(std::move(call));
+      }
+  }
   if (!in.ok())
     return in.error();
   return m;

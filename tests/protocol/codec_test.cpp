@@ -1,4 +1,5 @@
 #include "protocol/codec.hpp"
+#include "protocol/client_view.hpp"
 
 #include <doctest/doctest.h>
 
@@ -953,3 +954,29 @@ TEST_CASE("now_ms reads the wall clock in milliseconds") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("protocol/codec") {
+
+TEST_CASE("tool events and their chunks carry name, input and output") {
+  using namespace wingman::protocol;
+  event_context ctx{"r1", "cli-1", "agent:main:main", "main", 7};
+  auto start = encode_tool_event(ctx, tool_phase::start, "read_file", R"({"path":"a"})", "");
+  CHECK(start.find(R"("type":"tool-start")") != std::string::npos);
+  CHECK(start.find(R"("toolInput":{"path":"a"})") != std::string::npos);
+  auto end = encode_tool_event(ctx, tool_phase::end, "read_file", "", "line \"1\"");
+  CHECK(end.find(R"("toolOutput":"line \"1\"")") != std::string::npos);
+  CHECK(end.find("isError") == std::string::npos);
+  auto err = encode_tool_event(ctx, tool_phase::error, "read_file", "", "missing");
+  CHECK(err.find(R"("type":"tool-end")") != std::string::npos);
+  CHECK(err.find(R"("isError":true)") != std::string::npos);
+  auto chunk = encode_agent_stream_tool(ctx, tool_phase::start, "call_9", "ls", "", "");
+  CHECK(chunk.find(R"("event":"on_tool_start","run_id":"call_9","name":"ls","data":{"input":{}})")
+        != std::string::npos);
+  auto chunk_err = encode_agent_stream_tool(ctx, tool_phase::error, "call_9", "ls", "", "denied");
+  CHECK(chunk_err.find(R"("event":"on_tool_error")") != std::string::npos);
+  CHECK(chunk_err.find(R"("data":{"error":"denied"})") != std::string::npos);
+  for (auto* f : {&start, &end, &chunk})
+    CHECK(view_frame(*f).has_value());
+}
+
+}

@@ -420,3 +420,41 @@ TEST_CASE("json_string quotes and escapes any text") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("protocol/records") {
+
+TEST_CASE("assistant tool calls and tool results round-trip") {
+  wingman::protocol::message_record a;
+  a.seq = 3;
+  a.id = "m3";
+  a.role = "assistant";
+  a.content = "let me look";
+  a.created_at = 5;
+  a.tool_calls.push_back({"call_1", "read_file", R"({"path":"a.txt"})"});
+  auto back = wingman::protocol::decode_message_record(wingman::protocol::encode_message_record(a));
+  REQUIRE(back);
+  REQUIRE(back->tool_calls.size() == 1);
+  CHECK(back->tool_calls[0].id == "call_1");
+  CHECK(back->tool_calls[0].arguments_json == R"({"path":"a.txt"})");
+  wingman::protocol::message_record t;
+  t.seq = 4;
+  t.id = "m4";
+  t.role = "tool";
+  t.content = "no such file";
+  t.tool_call_id = "call_1";
+  t.tool_name = "read_file";
+  t.is_error = true;
+  auto tb = wingman::protocol::decode_message_record(wingman::protocol::encode_message_record(t));
+  REQUIRE(tb);
+  CHECK(tb->tool_call_id == "call_1");
+  CHECK(tb->tool_name == "read_file");
+  CHECK(tb->is_error);
+  auto plain = wingman::protocol::encode_message_record(wingman::protocol::message_record{});
+  CHECK(plain.find("toolCalls") == std::string::npos);
+  CHECK(plain.find("isError") == std::string::npos);
+  auto bad = wingman::protocol::decode_message_record(
+    R"({"id":"x","role":"assistant","content":"","createdAt":1,"seq":1,"toolCalls":[{"id":1}],"v":1})");
+  CHECK_FALSE(bad);
+}
+
+}
