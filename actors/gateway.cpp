@@ -62,6 +62,7 @@ struct gateway::impl {
   router_actor router;
   routines_actor routines;
   std::shared_ptr<transport::http_client> http;  ///< Provider requests.
+  std::shared_ptr<tools::tool_executor> tools;   ///< Agent tool calls.
   std::unique_ptr<transport::server> server;
 };
 
@@ -129,6 +130,8 @@ std::string gateway::start() {
   d.http = std::make_shared<transport::http_client>(1);
   env.turns.http = d.http;
   env.turns.store = d.store;
+  d.tools = std::make_shared<tools::tool_executor>();
+  env.turns.tools = d.tools;
   env.state_dir = c.state_dir;
   router_config rc;
   rc.agents_env = env;

@@ -30,6 +30,8 @@ using session_actor =
                    caf::reacts_to<cancel_request>,
                    caf::reacts_to<subscribe_request>,
                    caf::reacts_to<turn_delta>,
+                   caf::reacts_to<turn_tool>,
+                   caf::reacts_to<turn_step>,
                    caf::reacts_to<turn_completed>,
                    caf::reacts_to<turn_failed>,
                    caf::reacts_to<session_admin>,

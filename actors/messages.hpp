@@ -132,12 +132,34 @@ struct start_turn {
   std::string content;
   std::vector<protocol::attachment> attachments;
   caf::actor_addr reply_to;  ///< The session; events go there.
+  std::string workdir;       ///< The session's working folder; "" = the agent's.
 };
 
 /// A text delta of a running turn (turn -> session).
 struct turn_delta {
   uint64_t turn_seq = 0;
   std::string text;
+};
+
+/// A tool call of the running turn started or ended (turn -> session, which
+/// streams `tool-start`/`tool-end` and their chunks).
+struct turn_tool {
+  uint64_t turn_seq = 0;
+  protocol::tool_phase phase = protocol::tool_phase::start;
+  std::string call_id;
+  std::string name;
+  std::string input_json;  ///< start: the arguments object.
+  std::string output;      ///< end: the result; error: why.
+};
+
+/// One tool round of the running turn is over (turn -> session): the
+/// assistant message that made the calls and the results, stored in order
+/// so the session's history keeps the whole exchange.
+struct turn_step {
+  uint64_t turn_seq = 0;
+  std::string assistant_text;
+  std::vector<protocol::tool_call_record> calls;
+  std::vector<protocol::message_record> results;  ///< role, content, tool fields.
 };
 
 /// A turn finished (turn -> session).
@@ -253,6 +275,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::upsert_agent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::remove_agent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::start_turn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_delta)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_tool)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_step)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_completed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_failed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::routine_put)

@@ -34,12 +34,20 @@ struct http_end {
   transport::http_error result;
 };
 
+/// Tool call `index` of round `step` finished (executor thread -> turn).
+struct tool_done {
+  int step = 0;
+  size_t index = 0;
+  tools::tool_result result;
+};
+
 } // namespace
 } // namespace wingman::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_head)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_body)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_end)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::tool_done)
 
 namespace wingman::actors {
 
@@ -56,6 +64,7 @@ struct provider_turn_state {
   providers::resolved_provider provider;
   provider_turn_env env;
   session_actor session;
+  providers::conversation conv;  ///< Grows with each tool round.
   std::string body;  ///< The encoded request (reused by retries).
   int attempt = 0;
   std::shared_ptr<transport::http_stream> stream;
@@ -66,11 +75,18 @@ struct provider_turn_state {
   providers::reply_builder reply;
   bool token_sent = false;
   std::mt19937 rng{std::random_device{}()};
+  int step = 0;                                    ///< Tool rounds so far.
+  std::vector<providers::tool_call> calls;         ///< Of the current round.
+  std::vector<providers::tool_result> results;     ///< Index-aligned with calls.
+  size_t outstanding = 0;                          ///< Calls still running.
+  std::vector<tools::tool_executor::cancel_handle> running_tools;
   static inline const char* name = "provider-turn";
 
   ~provider_turn_state() {
     if (stream)
       stream->cancel();  // a cancelled or stopped turn closes the connection
+    for (auto& h : running_tools)
+      h.cancel();        // and kills the commands it started
   }
 };
 
@@ -148,10 +164,101 @@ bool on_events(turn_pointer self, std::vector<providers::stream_event>& events) 
   return true;
 }
 
+bool encode_body(turn_pointer self) {
+  auto& st = self->state;
+  providers::request_options opts;
+  opts.model = st.provider.model;
+  auto body = providers::encode_request(st.provider.type, st.provider.name, st.conv, opts);
+  if (!body) {
+    fail(self, body.error().message, protocol::error_code::invalid_request);
+    return false;
+  }
+  st.body = std::move(*body);
+  return true;
+}
+
+/// Runs the calls of the reply on the tool executor.
+void run_tools(turn_pointer self) {
+  auto& st = self->state;
+  if (!st.env.tools || st.conv.tools.empty()) {
+    fail(self, st.provider.name + ": the model asked for tools, and this agent has none");
+    return;
+  }
+  if (++st.step > st.env.max_steps) {
+    fail(self, "The turn stopped after " + std::to_string(st.env.max_steps)
+                 + " tool rounds (limit reached)");
+    return;
+  }
+  st.stream.reset();
+  st.calls = st.reply.assistant_message().tool_calls;
+  st.results.assign(st.calls.size(), {});
+  st.outstanding = st.calls.size();
+  st.running_tools.clear();
+  tools::tool_context ctx;
+  ctx.working_dir = st.req.workdir.empty() ? st.agent.workspace : st.req.workdir;
+  ctx.agent_id = st.agent.id;
+  ctx.session_key = st.req.session_key;
+  ctx.allowed_tools = st.agent.tools;
+  ctx.limits = st.env.tool_limits;
+  auto me = caf::actor_cast<caf::actor_addr>(self);
+  for (size_t i = 0; i < st.calls.size(); ++i) {
+    auto& c = st.calls[i];
+    self->send(st.session, turn_tool{st.req.turn_seq, protocol::tool_phase::start, c.id,
+                                     c.name, c.arguments_json, {}});
+    auto step = st.step;
+    st.running_tools.push_back(st.env.tools->submit(
+      c.name, c.arguments_json, ctx, [me, step, i](tools::tool_result r) {
+        if (auto hdl = caf::actor_cast<caf::actor>(me))
+          caf::anon_send(hdl, tool_done{step, i, std::move(r)});
+      }));
+  }
+}
+
+
+/// A tool call finished; after the last one of the round, the round is
+/// stored and the model is asked again with the results.
+void on_tool_done(turn_pointer self, tool_done& d) {
+  auto& st = self->state;
+  if (d.step != st.step || d.index >= st.calls.size() || st.outstanding == 0)
+    return;
+  auto& c = st.calls[d.index];
+  st.results[d.index] = {c.id, c.name, d.result.content, d.result.is_error};
+  self->send(st.session, turn_tool{st.req.turn_seq,
+                                   d.result.is_error ? protocol::tool_phase::error
+                                                     : protocol::tool_phase::end,
+                                   c.id, c.name, {}, d.result.content});
+  if (--st.outstanding > 0)
+    return;
+  st.running_tools.clear();
+  turn_step step;
+  step.turn_seq = st.req.turn_seq;
+  step.assistant_text = st.reply.assistant_message().text;
+  for (auto& call : st.calls)
+    step.calls.push_back({call.id, call.name, call.arguments_json});
+  for (auto& r : st.results) {
+    protocol::message_record m;
+    m.role = "tool";
+    m.content = r.content;
+    m.tool_call_id = r.tool_call_id;
+    m.tool_name = r.name;
+    m.is_error = r.is_error;
+    step.results.push_back(std::move(m));
+  }
+  self->send(st.session, std::move(step));
+  st.conv.messages.push_back(st.reply.assistant_message());
+  for (auto& r : st.results)
+    st.conv.messages.push_back(providers::message::tool(r));
+  st.reply = providers::reply_builder{};
+  st.token_sent = false;
+  st.attempt = 0;
+  if (encode_body(self))
+    start_attempt(self);
+}
+
 void complete(turn_pointer self) {
   auto& st = self->state;
   if (st.reply.wants_tools()) {
-    fail(self, st.provider.name + ": the model asked for tools, and this agent has none");
+    run_tools(self);
     return;
   }
   protocol::usage_info usage;
@@ -261,14 +368,12 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     fail(self, conv.error().message, conv.error().code);
     return {};
   }
-  providers::request_options opts;
-  opts.model = st.provider.model;
-  auto body = providers::encode_request(st.provider.type, st.provider.name, *conv, opts);
-  if (!body) {
-    fail(self, body.error().message, protocol::error_code::invalid_request);
+  st.conv = std::move(*conv);
+  if (st.env.tools)
+    for (auto& spec : st.env.tools->registry().specs_for(st.agent.tools))
+      st.conv.tools.push_back({spec.name, spec.description, spec.parameters_json_schema});
+  if (!encode_body(self))
     return {};
-  }
-  st.body = std::move(*body);
   start_attempt(self);
   return {
     [=](http_head& h) {
@@ -296,6 +401,7 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
         on_end(self, e.result);
     },
     [=](retry_atom) { start_attempt(self); },
+    [=](tool_done& d) { on_tool_done(self, d); },
   };
 }
 

@@ -4,6 +4,13 @@
 // response's SSE events are decoded (`providers/wire.hpp`) into text deltas
 // for the session, then `turn_completed` with the usage.
 //
+// Tool loop: the agent's allowed tools are offered to the model; when it
+// answers with tool calls, each runs on the tool executor (its own threads;
+// its result comes back as a message), `tool-start`/`tool-end` go to the
+// session, the round (assistant calls + results) is stored through the
+// session, and the model is asked again, up to `max_steps` rounds. Tools
+// work in the session's workdir or the agent's workspace.
+//
 // No CAF worker waits on a socket: the client's own thread delivers headers,
 // body bytes and the end of the request to this actor as messages. Failures
 // before the first token (connect errors, 429, 5xx) are retried with backoff
@@ -20,6 +27,7 @@
 #include "actors/handles.hpp"
 #include "providers/history.hpp"
 #include "providers/provider_registry.hpp"
+#include "providers/tools/tool_executor.hpp"
 #include "storage/store.hpp"
 #include "transport/http_stream_client.hpp"
 
@@ -30,6 +38,9 @@ struct provider_turn_env {
   std::shared_ptr<transport::http_client> http;
   std::shared_ptr<storage::store> store;  ///< History reads.
   providers::history_budget budget;
+  std::shared_ptr<tools::tool_executor> tools;  ///< Null: no tools offered.
+  tools::tool_limits tool_limits;
+  int max_steps = 10;  ///< Tool rounds per turn before it fails.
 };
 
 /// Spawns the turn for `req` of agent `agent` against provider `p`.

@@ -287,7 +287,7 @@ void start_next(session_pointer self) {
                      c, st.cfg.agent_name, protocol::preview(e.payload.req.content)));
   start_turn req{rt.turn_seq, rt.run_id, st.cfg.session_key,
                  e.payload.req.content, e.payload.req.attachments,
-                 caf::actor_cast<caf::actor_addr>(self)};
+                 caf::actor_cast<caf::actor_addr>(self), st.record.workdir};
   auto turn_seq = rt.turn_seq;
   st.running = std::move(rt);
   self->request(st.cfg.agent, storage_timeout, std::move(req))
@@ -368,6 +368,36 @@ bool is_current(session_pointer self, uint64_t turn_seq) {
 }
 
 // -- handlers -----------------------------------------------------------------
+
+/// Stores a tool round: the assistant message with its calls, then each
+/// result, in one batch (before the turn's final reply, which is written
+/// after it by the same storage actor).
+void on_step(session_pointer self, turn_step& s) {
+  auto& st = self->state;
+  if (!is_current(self, s.turn_seq))
+    return;
+  auto& request_id = st.running->req.request_id;
+  storage::write_batch batch;
+  auto a = st.add_message("assistant", std::move(s.assistant_text), request_id, {});
+  a.tool_calls = std::move(s.calls);
+  batch.ops.push_back(st.put(std::move(a)));
+  for (auto& r : s.results) {
+    auto m = st.add_message("tool", std::move(r.content), request_id, {});
+    m.tool_call_id = std::move(r.tool_call_id);
+    m.tool_name = std::move(r.tool_name);
+    m.is_error = r.is_error;
+    batch.ops.push_back(st.put(std::move(m)));
+  }
+  batch.ops.push_back(storage::put_session{st.record});
+  write(
+    self, std::move(batch), [] {},
+    [=](const std::string& why) {
+      auto& st = self->state;
+      log::actors()->error("tool round not persisted agent={} session={} error={}",
+                           st.cfg.agent_id, st.cfg.session_key, why);
+      st.load_record();
+    });
+}
 
 void on_enqueue(session_pointer self, enqueue_request& m) {
   auto& st = self->state;
@@ -653,6 +683,18 @@ session_actor::behavior_type session_behavior(session_pointer self,
                       st.ctx(st.running->req), st.running->run_id,
                       st.cfg.model, d.text));
     },
+    [=](turn_tool& t) {
+      auto& st = self->state;
+      if (!is_current(self, t.turn_seq))
+        return;
+      auto c = st.ctx(st.running->req);
+      st.send_event(st.running->req,
+                    protocol::encode_tool_event(c, t.phase, t.name, t.input_json, t.output));
+      st.send_event(st.running->req,
+                    protocol::encode_agent_stream_tool(c, t.phase, t.call_id, t.name,
+                                                       t.input_json, t.output));
+    },
+    [=](turn_step& s) { on_step(self, s); },
     [=](turn_completed& d) {
       auto& st = self->state;
       if (!is_current(self, d.turn_seq))

@@ -37,7 +37,15 @@ build_conversation(const std::string& system_prompt,
     auto& m = history[i];
     bool last = i + 1 == history.size();
     if (m.role == "assistant") {
-      conv.messages.push_back(message::assistant(m.content));
+      std::vector<tool_call> calls;
+      for (auto& c : m.tool_calls)
+        calls.push_back({c.id, c.name, c.arguments_json});
+      conv.messages.push_back(message::assistant(m.content, std::move(calls)));
+      continue;
+    }
+    if (m.role == "tool") {
+      conv.messages.push_back(
+        message::tool({m.tool_call_id, m.tool_name, m.content, m.is_error}));
       continue;
     }
     std::vector<content_attachment> parts;

@@ -18,7 +18,9 @@ struct history_budget {
 };
 
 /// Builds the conversation from `history` (oldest first; the last entry is
-/// the message being answered). The oldest messages are dropped until both
+/// the message being answered). Assistant tool calls and `tool` results are
+/// kept as such; the window always starts at a user message, so a tool
+/// result is never separated from the call it answers. The oldest messages are dropped until both
 /// budgets hold (the last message is always kept); a leading assistant
 /// message is dropped too (providers expect the user to speak first).
 /// Attachments of the last message that cannot be sent are an error

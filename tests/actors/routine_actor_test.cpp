@@ -154,7 +154,7 @@ TEST_CASE("an every-minute routine fires once a minute into its session") {
   CHECK(f.session_messages() == 4);
 }
 
-TEST_CASE("disabling stops the fires; re-enabling does not catch up") {
+TEST_CASE("disabling stops the fires, re-enabling does not catch up") {
   routine_fixture f;
   f.ask(routine_put{f.make(), true, true});
   f.advance(30'000);
@@ -271,7 +271,7 @@ TEST_CASE("a run for a removed agent is recorded as an error") {
   CHECK(runs[0].finished_at > 0);
 }
 
-TEST_CASE("history is capped; erase removes the routine and its runs") {
+TEST_CASE("history is capped, erase removes the routine and its runs") {
   routine_fixture f;
   f.ask(routine_put{f.make(), true, true});
   f.advance(30'000 + 7 * 60'000);

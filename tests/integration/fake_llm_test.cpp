@@ -373,7 +373,7 @@ TEST_CASE("fake-llm: Anthropic tool use and tool result") {
   CHECK(text == "tool result: rainy");
 }
 
-TEST_CASE("fake-llm: fail-429-n and fail-500-n count per model; reset") {
+TEST_CASE("fake-llm: fail-429-n and fail-500-n count per model, reset") {
   fake_llm_process fake;
   transport::http_client client;
   auto call = [&](const std::string& model) {

@@ -87,7 +87,7 @@ TEST_CASE("connect without id is INVALID_CONNECT") {
   CHECK(e.code == "INVALID_CONNECT");
 }
 
-TEST_CASE("requests before connect get AUTH_REQUIRED; ping always works") {
+TEST_CASE("requests before connect get AUTH_REQUIRED, ping always works") {
   temp_dir home;
   gateway_process gw{home.path()};
   client c{gw.port()};
@@ -164,7 +164,7 @@ TEST_CASE("bad frames get precise errors and the connection keeps working") {
   CHECK(c.terminal("ok1").event == "agent-complete");
 }
 
-TEST_CASE("an oversized frame gets PAYLOAD_TOO_LARGE and close 1009; others go on") {
+TEST_CASE("an oversized frame gets PAYLOAD_TOO_LARGE and close 1009, others go on") {
   temp_dir home;
   auto cfg = home.write("cfg.json", test::config_json(
     R"("limits":{"maxFrameBytes":4096})", R"([{"id":"main"}])"));
@@ -235,7 +235,7 @@ TEST_CASE("queue acks, ordering and all four cancel outcomes on the wire") {
   CHECK(std::find(r2.begin(), r2.end(), "ack:dequeued") != r2.end());
 }
 
-TEST_CASE("subscribers see another client's turn; a disconnect cancels nothing") {
+TEST_CASE("subscribers see another client's turn, a disconnect cancels nothing") {
   temp_dir home;
   auto cfg = home.write("cfg.json", test::config_json("", slow_agent));
   gateway_process gw{home.path(), {"--config", cfg}};

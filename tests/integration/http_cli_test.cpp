@@ -119,7 +119,7 @@ TEST_CASE("wingman webhooks: create prints the secret once, list, rotate, delete
   CHECK(unauthorized.err.find("HTTP 401") != std::string::npos);
 }
 
-TEST_CASE("wingman routines: create, list, run --wait, delete; bad cron explained") {
+TEST_CASE("wingman routines: create, list, run --wait, delete, bad cron explained") {
   temp_dir home;
   gateway_process gw{home.path()};
   auto url = "http://127.0.0.1:" + std::to_string(gw.port());

@@ -1,5 +1,7 @@
 // Agent turns through a real provider path: the gateway binary against
 // wingman-fake-llm (OpenAI-compatible and Anthropic), both on loopback.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "support/fake_llm_process.hpp"
@@ -16,13 +18,14 @@ namespace {
 /// A config whose agent `main` uses `model`, with providers `fake`
 /// (OpenAI-compatible) and `fakeant` (Anthropic) at the fake server.
 std::string provider_config(const fake_llm_process& fake, const std::string& model,
-                            const std::string& extra_provider = "") {
+                            const std::string& extra_provider = "",
+                            const std::string& agent_extra = "") {
   auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
   return R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
          R"("providers":{"fake":{"type":"openai","baseUrl":")" + base + R"(")" + extra_provider
          + R"(},"fakeant":{"type":"anthropic","baseUrl":")" + base + R"(","apiKeyEnv":"FAKEANT_KEY"}},)"
          R"("agents":{"list":[{"id":"main","model":")" + model
-         + R"(","prompt":"You are terse."}]}})";
+         + R"(","prompt":"You are terse.")" + agent_extra + "}]}}";
 }
 
 /// `GET /fake/stats` with the fake's own wait options.
@@ -69,7 +72,7 @@ TEST_CASE("an Anthropic provider streams through the gateway") {
   CHECK(done.response == "bonjour");
 }
 
-TEST_CASE("429s before the first token are retried; a 401 is an agent-error naming it") {
+TEST_CASE("429s before the first token are retried, a 401 is an agent-error naming it") {
   fake_llm_process fake{{"--api-key", "right"}};
   temp_dir home;
   auto cfg = home.write("cfg.json", provider_config(fake, "fake:fail-429-2",
@@ -122,6 +125,51 @@ TEST_CASE("an unknown provider or a missing key is a clear agent-error") {
   auto failed = c.terminal("r1");
   CHECK(failed.event == "agent-error");
   CHECK(failed.message.find("nowhere") != std::string::npos);
+}
+
+TEST_CASE("a tool call round trip streams tool events and survives a restart") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fake:tool-model", "",
+                                                    R"(,"tools":["write_file","read_file"])"));
+  {
+    gateway_process gw{home.path(), {"--config", cfg}};
+    client c{gw.port()};
+    c.connect("tool-client");
+    c.request("w1", R"(/tool write_file {\"path\":\"note.txt\",\"content\":\"written by a tool\"})");
+    auto wrote = c.terminal("w1");
+    REQUIRE(wrote.event == "agent-complete");
+    CHECK(wrote.response.rfind("tool result: ", 0) == 0);
+    auto events = c.events("w1");
+    CHECK(std::count(events.begin(), events.end(), "tool-start") == 1);
+    CHECK(std::count(events.begin(), events.end(), "tool-end") == 1);
+    // The tool worked in the agent's workspace, <stateDir>/outputs/main.
+    c.request("r1", R"(/tool read_file {\"path\":\"note.txt\"})");
+    auto read = c.terminal("r1");
+    REQUIRE(read.event == "agent-complete");
+    CHECK(read.response.find("written by a tool") != std::string::npos);
+    // A path outside the workspace is a tool error the model sees, not a crash.
+    c.request("x1", R"(/tool read_file {\"path\":\"../../cfg.json\"})");
+    auto escaped = c.terminal("x1");
+    REQUIRE(escaped.event == "agent-complete");
+    CHECK(escaped.response.find("tool result: ") == 0);
+    CHECK(escaped.response.find("providers") == std::string::npos);
+  }
+  // After a restart the history holds both calls and both results, and the
+  // next turn sends them to the model (the fake counts the messages).
+  gateway_process gw{home.path(), {"--config", cfg}};
+  auto history = test::http(gw.port(), "GET",
+                            "/api/sessions/agent:main:main/messages?agentId=main").body;
+  CHECK(history.find(R"("toolCalls")") != std::string::npos);
+  CHECK(history.find(R"("name":"write_file")") != std::string::npos);
+  CHECK(history.find(R"("role":"tool")") != std::string::npos);
+  CHECK(history.find("written by a tool") != std::string::npos);
+  client c{gw.port()};
+  c.connect("after-restart");
+  c.request("a1", "still there?");
+  auto again = c.terminal("a1");
+  REQUIRE(again.event == "agent-complete");
+  CHECK(again.response == "still there?");
 }
 
 }

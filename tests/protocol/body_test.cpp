@@ -6,7 +6,7 @@ using namespace wingman::protocol;
 
 TEST_SUITE("protocol/body") {
 
-TEST_CASE("string fields are read; null is present without a value") {
+TEST_CASE("string fields are read, null is present without a value") {
   auto r = decode_string_fields(R"({"name":"x","workdir":null,"other":5})",
                                 {"name", "workdir", "agentId"});
   REQUIRE(r);

@@ -90,7 +90,7 @@ TEST_CASE("weekdays, months and year ends") {
   CHECK(next("0 0 29 2 *", utc(2026, 3, 1, 0, 0)) == utc(2028, 2, 29, 0, 0));
 }
 
-TEST_CASE("both day fields restricted: either matches; one starred: both") {
+TEST_CASE("both day fields restricted: either matches, one starred: both") {
   // 2026-11-27 is a Friday; the 13th of December 2026 a Sunday.
   CHECK(next("0 0 13 * fri", utc(2026, 11, 22, 0, 0)) == utc(2026, 11, 27, 0, 0));
   CHECK(next("0 0 13 * fri", utc(2026, 12, 12, 0, 0)) == utc(2026, 12, 13, 0, 0));

@@ -38,7 +38,7 @@ TEST_CASE("github events are summarized") {
   CHECK(run.find("Conclusion: failure") != std::string::npos);
 }
 
-TEST_CASE("anything else is dumped readably; non-JSON passes through") {
+TEST_CASE("anything else is dumped readably, non-JSON passes through") {
   auto dump = webhook_prompt({R"({"level":"warn","n":3})", "", "", "H", ""});
   CHECK(dump.find("\"level\": \"warn\"") != std::string::npos);
   auto text = webhook_prompt({"plain text body", "", "", "H", ""});

@@ -112,7 +112,7 @@ TEST_CASE("CRLF framing decodes the same") {
         == show(run(make_decoder, tool_stream)));
 }
 
-TEST_CASE("two tool calls are numbered in order; empty input becomes {}") {
+TEST_CASE("two tool calls are numbered in order, empty input becomes {}") {
   auto body =
     event("message_start", R"({"type":"message_start","message":{"usage":)"
                            R"({"input_tokens":10,"output_tokens":1}}})")

@@ -51,7 +51,7 @@ TEST_CASE("usage counts 4-byte tokens rounded up") {
   CHECK(p.usage.total_tokens == 4);
 }
 
-TEST_CASE("model strings parse as provider:model; echo is built in") {
+TEST_CASE("model strings parse as provider:model, echo is built in") {
   auto e = providers::parse_model_spec("echo");
   REQUIRE(e);
   CHECK(providers::is_supported(*e));

@@ -30,7 +30,7 @@ TEST_CASE("the history becomes alternating messages after the system prompt") {
   CHECK(conv->messages[2].text == "c");
 }
 
-TEST_CASE("the oldest messages go first when over budget; the last always stays") {
+TEST_CASE("the oldest messages go first when over budget, the last always stays") {
   std::vector<protocol::message_record> h{msg("user", "1111"), msg("assistant", "2222"),
                                           msg("user", "3333"), msg("assistant", "4444"),
                                           msg("user", "5555")};
@@ -79,6 +79,35 @@ TEST_CASE("text files go along as attachments") {
   REQUIRE(conv);
   REQUIRE(conv->messages[0].attachments.size() == 1);
   CHECK(conv->messages[0].attachments[0].text == "hello");
+}
+
+}
+
+TEST_SUITE("providers/history") {
+
+TEST_CASE("tool calls and results come back from the history") {
+  auto call = msg("assistant", "checking");
+  call.tool_calls.push_back({"c1", "ls", "{}"});
+  auto result = msg("tool", "a.txt");
+  result.tool_call_id = "c1";
+  result.tool_name = "ls";
+  auto conv = build_conversation("", {msg("user", "list"), call, result,
+                                      msg("assistant", "one file"), msg("user", "thanks")},
+                                  {100, 1000});
+  REQUIRE(conv);
+  REQUIRE(conv->messages.size() == 5);
+  REQUIRE(conv->messages[1].tool_calls.size() == 1);
+  CHECK(conv->messages[1].tool_calls[0].name == "ls");
+  CHECK(conv->messages[2].role == message_role::tool);
+  CHECK(conv->messages[2].result.tool_call_id == "c1");
+  CHECK(conv->messages[2].result.content == "a.txt");
+  // Trimming never starts inside a tool exchange.
+  auto trimmed = build_conversation("", {msg("user", "list"), call, result,
+                                         msg("assistant", "one file"), msg("user", "thanks")},
+                                     {3, 1000});
+  REQUIRE(trimmed);
+  REQUIRE(trimmed->messages.size() == 1);
+  CHECK(trimmed->messages[0].text == "thanks");
 }
 
 }

@@ -236,7 +236,7 @@ TEST_CASE("malformed stream data is an error and ends decoding") {
         == 0);
 }
 
-TEST_CASE("comments and unknown fields are ignored; provider name is used") {
+TEST_CASE("comments and unknown fields are ignored, provider name is used") {
   auto make = [] { return std::make_unique<openai_stream_decoder>("lmstudio"); };
   auto body = ": OPENROUTER PROCESSING\n\n"
               + chunk("{\"content\":\"ok\",\"reasoning\":\"hm\",\"x\":[1]}")
@@ -377,7 +377,7 @@ TEST_CASE("attachments become content parts") {
   CHECK(str(parts[4]["text"]) == "[file: notes.txt (text/plain)]\nline 1");
 }
 
-TEST_CASE("PDFs need native support; unsupported audio is refused") {
+TEST_CASE("PDFs need native support, unsupported audio is refused") {
   content_attachment pdf{attachment_kind::pdf, "a.pdf", "application/pdf", "",
                          "data:application/pdf;base64,JVBERi0="};
   conversation conv;

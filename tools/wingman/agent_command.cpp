@@ -37,7 +37,7 @@ int run_local(const protocol::gateway_config& cfg, const agent_options& o) {
   auto handle = actors::spawn_agent(sys, *agent);
   caf::scoped_actor self{sys};
   actors::start_turn req{1, "local", o.session, o.prompt, {},
-                         caf::actor_cast<caf::actor_addr>(self)};
+                         caf::actor_cast<caf::actor_addr>(self), {}};
   self->send(handle, std::move(req));
   int rc = 0;
   bool done = false;

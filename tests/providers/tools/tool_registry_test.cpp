@@ -108,7 +108,7 @@ TEST_CASE("arguments must be a JSON object with well-typed fields") {
   CHECK_FALSE(run(R"({"text":"a","times":null})").is_error);
 }
 
-TEST_CASE("empty arguments are an empty object; oversized ones are refused") {
+TEST_CASE("empty arguments are an empty object, oversized ones are refused") {
   auto reg = echo_registry();
   cancel_flag cancel;
   auto ctx = ctx_allowing({"*"});
