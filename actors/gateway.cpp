@@ -130,8 +130,11 @@ std::string gateway::start() {
   d.http = std::make_shared<transport::http_client>(1);
   env.turns.http = d.http;
   env.turns.store = d.store;
-  d.tools = std::make_shared<tools::tool_executor>();
+  d.tools = std::make_shared<tools::tool_executor>(c.tools);
   env.turns.tools = d.tools;
+  env.turns.tool_limits = c.tools;
+  env.turns.max_steps = c.turns.max_tool_steps;
+  env.turns.budget = {c.turns.history_max_messages, c.turns.history_max_chars};
   env.state_dir = c.state_dir;
   router_config rc;
   rc.agents_env = env;

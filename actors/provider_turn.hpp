@@ -40,7 +40,7 @@ struct provider_turn_env {
   providers::history_budget budget;
   std::shared_ptr<tools::tool_executor> tools;  ///< Null: no tools offered.
   tools::tool_limits tool_limits;
-  int max_steps = 10;  ///< Tool rounds per turn before it fails.
+  int max_steps = 10;  ///< Tool rounds per turn before it fails (gateway.turns.maxToolSteps).
 };
 
 /// Spawns the turn for `req` of agent `agent` against provider `p`.

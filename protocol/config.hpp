@@ -14,6 +14,7 @@
 
 #include "protocol/expected.hpp"
 #include "protocol/routing.hpp"
+#include "protocol/tool_limits.hpp"
 
 namespace wingman::protocol {
 
@@ -103,6 +104,8 @@ struct gateway_config {
   int worker_threads = 0;           ///< gateway.workerThreads; 0 = number of cores.
   limits_config limits;
   storage_config storage;
+  tool_limits tools;                ///< gateway.tools.*
+  turn_limits turns;                ///< gateway.turns.*
   std::vector<agent_config> agents;
   std::vector<binding> bindings;
   std::vector<provider_config> providers;  ///< `providers`, in file order.

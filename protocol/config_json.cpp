@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <climits>
 #include <filesystem>
 #include <initializer_list>
@@ -165,6 +166,18 @@ class config_parser {
     return true;
   }
 
+  /// An integer count of `unit`s into `out`.
+  template <class Unit>
+  bool duration(const Value& obj, const char* key, std::string_view path,
+                int64_t min, int64_t max, std::chrono::milliseconds& out) {
+    int64_t n = -1;
+    if (!integer(obj, key, path, min, max, n))
+      return false;
+    if (n >= 0)
+      out = std::chrono::duration_cast<std::chrono::milliseconds>(Unit{n});
+    return true;
+  }
+
   bool string_list(const Value& obj, const char* key, std::string_view path,
                    std::vector<std::string>& out, bool expand) {
     const Value* v = find(obj, key);
@@ -193,6 +206,9 @@ class config_parser {
   bool parse_control_ui(const Value& ui);
   bool parse_limits(const Value& limits);
   bool parse_storage(const Value& storage);
+  bool parse_tools(const Value& tools);
+  bool parse_terminal(const Value& terminal);
+  bool parse_turns(const Value& turns);
   bool parse_agents(const Value* agents);
   bool parse_agent(const Value& item, const std::string& path,
                    agent_config& agent);
@@ -249,7 +265,8 @@ bool config_parser::parse_gateway(const Value& gw) {
   constexpr std::string_view p = "gateway";
   warn_unknown(gw, p,
                {"host", "port", "stateDir", "fsRoots", "auth", "controlUi",
-                "ioThreads", "workerThreads", "limits", "storage"});
+                "ioThreads", "workerThreads", "limits", "storage", "tools",
+                "turns"});
   if (!string(gw, "host", p, cfg_.host, true)
       || !integer(gw, "port", p, 0, 65535, cfg_.port)
       || !path_value(gw, "stateDir", p, cfg_.state_dir)
@@ -267,7 +284,13 @@ bool config_parser::parse_gateway(const Value& gw) {
   if (!ok() || (limits && !parse_limits(*limits)))
     return false;
   const Value* storage = object(gw, "storage", p);
-  return ok() && (!storage || parse_storage(*storage));
+  if (!ok() || (storage && !parse_storage(*storage)))
+    return false;
+  const Value* tools = object(gw, "tools", p);
+  if (!ok() || (tools && !parse_tools(*tools)))
+    return false;
+  const Value* turns = object(gw, "turns", p);
+  return ok() && (!turns || parse_turns(*turns));
 }
 
 bool config_parser::parse_auth(const Value& auth) {
@@ -370,6 +393,70 @@ bool config_parser::parse_limits(const Value& limits) {
                     l.http_timeout_s)
          && integer(limits, "sessionIdleSeconds", p, 1, int_max,
                     l.session_idle_s);
+}
+
+bool config_parser::parse_tools(const Value& tools) {
+  constexpr std::string_view p = "gateway.tools";
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  auto& t = cfg_.tools;
+  warn_unknown(tools, p,
+               {"maxArgumentBytes", "lsMaxEntries", "readMaxBytes", "writeMaxBytes",
+                "walkMaxEntries", "globMaxResults", "grepMaxMatches",
+                "grepMaxOutputBytes", "grepMaxFileBytes", "grepMaxLineBytes",
+                "maxPatternBytes", "commandTimeoutSeconds", "commandMaxTimeoutSeconds",
+                "maxOutputBytes", "killGraceMs", "blockList", "terminal",
+                "executorThreads"});
+  constexpr int64_t max_bytes = int64_t{1} << 40;
+  constexpr int64_t max_count = int64_t{1} << 32;
+  constexpr int64_t day_s = 86'400;
+  if (!(integer(tools, "maxArgumentBytes", p, 1, max_bytes, t.max_argument_bytes)
+        && integer(tools, "lsMaxEntries", p, 1, max_count, t.ls_max_entries)
+        && integer(tools, "readMaxBytes", p, 1, max_bytes, t.read_max_bytes)
+        && integer(tools, "writeMaxBytes", p, 1, max_bytes, t.write_max_bytes)
+        && integer(tools, "walkMaxEntries", p, 1, max_count, t.walk_max_entries)
+        && integer(tools, "globMaxResults", p, 1, max_count, t.glob_max_results)
+        && integer(tools, "grepMaxMatches", p, 1, max_count, t.grep_max_matches)
+        && integer(tools, "grepMaxOutputBytes", p, 1, max_bytes, t.grep_max_output_bytes)
+        && integer(tools, "grepMaxFileBytes", p, 1, max_bytes, t.grep_max_file_bytes)
+        && integer(tools, "grepMaxLineBytes", p, 1, max_bytes, t.grep_max_line_bytes)
+        && integer(tools, "maxPatternBytes", p, 1, max_bytes, t.max_pattern_bytes)
+        && duration<seconds>(tools, "commandTimeoutSeconds", p, 1, day_s, t.command_timeout)
+        && duration<seconds>(tools, "commandMaxTimeoutSeconds", p, 1, day_s,
+                             t.command_max_timeout)
+        && integer(tools, "maxOutputBytes", p, 1, max_bytes, t.command_max_output_bytes)
+        && duration<milliseconds>(tools, "killGraceMs", p, 0, day_s * 1000, t.kill_grace)
+        && string_list(tools, "blockList", p, t.block_list, false)
+        && integer(tools, "executorThreads", p, 1, 256, t.executor_threads)))
+    return false;
+  if (t.command_timeout > t.command_max_timeout)
+    return fail(member_path(p, "commandTimeoutSeconds"),
+                "must not exceed commandMaxTimeoutSeconds");
+  const Value* terminal = object(tools, "terminal", p);
+  return ok() && (!terminal || parse_terminal(*terminal));
+}
+
+bool config_parser::parse_terminal(const Value& terminal) {
+  constexpr std::string_view p = "gateway.tools.terminal";
+  auto& t = cfg_.tools;
+  warn_unknown(terminal, p,
+               {"maxPerOwner", "maxTotal", "bufferBytes", "idleMinutes", "maxInputBytes"});
+  return integer(terminal, "maxPerOwner", p, 1, 10'000, t.terminal_max_per_owner)
+         && integer(terminal, "maxTotal", p, 1, 100'000, t.terminal_max_total)
+         && integer(terminal, "bufferBytes", p, 1, int64_t{1} << 32, t.terminal_buffer_bytes)
+         && duration<std::chrono::minutes>(terminal, "idleMinutes", p, 1, 525'600,
+                                           t.terminal_idle)
+         && integer(terminal, "maxInputBytes", p, 1, int64_t{1} << 32,
+                    t.terminal_max_input_bytes);
+}
+
+bool config_parser::parse_turns(const Value& turns) {
+  constexpr std::string_view p = "gateway.turns";
+  auto& t = cfg_.turns;
+  warn_unknown(turns, p, {"maxToolSteps", "historyMaxMessages", "historyMaxChars"});
+  return integer(turns, "maxToolSteps", p, 1, 1000, t.max_tool_steps)
+         && integer(turns, "historyMaxMessages", p, 1, 1'000'000, t.history_max_messages)
+         && integer(turns, "historyMaxChars", p, 1, int64_t{1} << 32, t.history_max_chars);
 }
 
 bool config_parser::parse_storage(const Value& storage) {

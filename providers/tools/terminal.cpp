@@ -330,8 +330,19 @@ void terminal_manager::run_reader() {
       if (stopping_ && procs_.empty())
         return;
     }
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+    // While processes are alive, wake up now and then for the idle sweep
+    // (no timer thread; an idle gateway without processes never wakes).
+    bool live = fds.size() > 1;
+    auto sweep_every = std::min<std::chrono::milliseconds>(
+      limits_.terminal_idle, std::chrono::seconds{60});
+    int timeout = live ? static_cast<int>(std::max<int64_t>(1, sweep_every.count())) : -1;
+    int ready = ::poll(fds.data(), fds.size(), timeout);
+    if (ready < 0 && errno != EINTR)
       continue;
+    if (ready == 0) {
+      sweep(now_());
+      continue;
+    }
     uint64_t drained = 0;
     [[maybe_unused]] auto n = ::read(wake_.get(), &drained, sizeof drained);
     std::lock_guard<std::mutex> guard{mtx_};

@@ -172,4 +172,26 @@ TEST_CASE("a tool call round trip streams tool events and survives a restart") {
   CHECK(again.response == "still there?");
 }
 
+TEST_CASE("a model that never stops calling tools hits gateway.turns.maxToolSteps") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
+  auto cfg = home.write(
+    "cfg.json",
+    R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false},"turns":{"maxToolSteps":3}},)"
+    R"("providers":{"fake":{"type":"openai","baseUrl":")" + base + R"("}},)"
+    R"("agents":{"list":[{"id":"main","model":"fake:tool-loop","tools":["ls"]}]}})");
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("loop-client");
+  c.request("l1", "/tool ls {}");
+  auto failed = c.terminal("l1");
+  CHECK(failed.event == "agent-error");
+  CHECK(failed.message.find("3 tool rounds") != std::string::npos);
+  auto events = c.events("l1");
+  CHECK(std::count(events.begin(), events.end(), "tool-end") == 3);
+  // The model was asked 4 times: the first answer, then after each round.
+  CHECK(test::json_field(fake_stats(fake), "requests") == "4");
+}
+
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 using namespace wingman::protocol;
@@ -441,6 +442,51 @@ TEST_CASE("storage settings convert megabytes to bytes") {
   CHECK(parse_err(R"({"gateway":{"storage":{"sync":"always"}}})")
         == R"(cfg.json: gateway.storage.sync: expected true or false, )"
            R"(got "always")");
+}
+
+TEST_CASE("tool limits are read with their units and checked") {
+  auto cfg = parse_ok(
+    R"({"gateway":{"tools":{"readMaxBytes":100,"commandTimeoutSeconds":5,)"
+    R"("commandMaxTimeoutSeconds":50,"killGraceMs":250,"blockList":["sudo"],)"
+    R"("executorThreads":3,"terminal":{"maxPerOwner":2,"idleMinutes":7}}}})");
+  CHECK(cfg.tools.read_max_bytes == 100);
+  CHECK(cfg.tools.command_timeout == std::chrono::seconds{5});
+  CHECK(cfg.tools.command_max_timeout == std::chrono::seconds{50});
+  CHECK(cfg.tools.kill_grace == std::chrono::milliseconds{250});
+  CHECK(cfg.tools.block_list == std::vector<std::string>{"sudo"});
+  CHECK(cfg.tools.executor_threads == 3);
+  CHECK(cfg.tools.terminal_max_per_owner == 2);
+  CHECK(cfg.tools.terminal_idle == std::chrono::minutes{7});
+  // Untouched keys keep their defaults.
+  CHECK(cfg.tools.grep_max_matches == tool_limits{}.grep_max_matches);
+  CHECK(cfg.tools.terminal_max_total == tool_limits{}.terminal_max_total);
+
+  CHECK(parse_err(R"({"gateway":{"tools":{"lsMaxEntries":0}}})")
+        == "cfg.json: gateway.tools.lsMaxEntries: expected an integer from 1 "
+           "to 4294967296, got 0");
+  CHECK(parse_err(R"({"gateway":{"tools":{"terminal":{"idleMinutes":"1h"}}}})")
+        == "cfg.json: gateway.tools.terminal.idleMinutes: expected an integer "
+           "from 1 to 525600, got \"1h\"");
+  CHECK(parse_err(R"({"gateway":{"tools":{"commandTimeoutSeconds":700}}})")
+        == "cfg.json: gateway.tools.commandTimeoutSeconds: must not exceed "
+           "commandMaxTimeoutSeconds");
+  CHECK(parse_err(R"({"gateway":{"tools":{"blockList":"rm"}}})")
+        == R"(cfg.json: gateway.tools.blockList: expected an array of strings, got "rm")");
+  auto warned = parse_ok(R"({"gateway":{"tools":{"sandbox":true,"terminal":{"x":1}}}})");
+  CHECK(has_warning(warned, "unknown key gateway.tools.sandbox (ignored)"));
+  CHECK(has_warning(warned, "unknown key gateway.tools.terminal.x (ignored)"));
+}
+
+TEST_CASE("turn limits are read and checked") {
+  auto cfg = parse_ok(R"({"gateway":{"turns":{"maxToolSteps":4,)"
+                      R"("historyMaxMessages":20,"historyMaxChars":5000}}})");
+  CHECK(cfg.turns.max_tool_steps == 4);
+  CHECK(cfg.turns.history_max_messages == 20);
+  CHECK(cfg.turns.history_max_chars == 5000);
+  CHECK(parse_ok("{}").turns.max_tool_steps == 10);
+  CHECK(parse_err(R"({"gateway":{"turns":{"maxToolSteps":0}}})")
+        == "cfg.json: gateway.turns.maxToolSteps: expected an integer from 1 "
+           "to 1000, got 0");
 }
 
 // -- auth ---------------------------------------------------------------------

@@ -79,6 +79,7 @@ std::string_view member_string(const value& obj, const char* name) {
 /// What the model "says": the prompt text, or the tool result it was given.
 struct turn_input {
   std::string text;
+  std::string prompt;  ///< The last user message's text.
   bool tool_result = false;
 };
 
@@ -91,7 +92,6 @@ turn_input openai_input(const value& messages) {
     auto c = last.FindMember("content");
     in.text = c == last.MemberEnd() ? std::string{} : text_of(c->value);
     in.tool_result = true;
-    return in;
   }
   for (auto i = messages.Size(); i-- > 0;) {
     const auto& m = messages[i];
@@ -99,9 +99,11 @@ turn_input openai_input(const value& messages) {
       continue;
     auto c = m.FindMember("content");
     if (c != m.MemberEnd())
-      in.text = text_of(c->value);
+      in.prompt = text_of(c->value);
     break;
   }
+  if (!in.tool_result)
+    in.text = in.prompt;
   return in;
 }
 
@@ -118,24 +120,26 @@ turn_input anthropic_input(const value& messages) {
       auto rc = block.FindMember("content");
       in.text = rc == block.MemberEnd() ? std::string{} : text_of(rc->value);
       in.tool_result = true;
-      return in;
+      break;
     }
   }
   for (auto i = messages.Size(); i-- > 0;) {
     const auto& m = messages[i];
-    if (member_string(m, "role") != "user")
+    if (member_string(m, "role") != "user" || (in.tool_result && i + 1 == messages.Size()))
       continue;
     auto mc = m.FindMember("content");
     if (mc != m.MemberEnd())
-      in.text = text_of(mc->value);
+      in.prompt = text_of(mc->value);
     break;
   }
+  if (!in.tool_result)
+    in.text = in.prompt;
   return in;
 }
 
 /// Fault selected by the model name.
 struct fault {
-  enum kind_t { none, fail_429, fail_500, disconnect, slow_first_byte, stall } kind = none;
+  enum kind_t { none, fail_429, fail_500, disconnect, slow_first_byte, stall, tool_loop } kind = none;
   uint64_t n = 0;
 };
 
@@ -150,6 +154,8 @@ fault fault_of(std::string_view model) {
     f.kind = fault::disconnect;
   else if (model == "stall")
     f.kind = fault::stall;
+  else if (model == "tool-loop")
+    f.kind = fault::tool_loop;
   else if (model.rfind("slow-first-byte-", 0) == 0 && parse_uint(model.substr(16), n))
     f = {fault::slow_first_byte, n};
   return f;
@@ -468,17 +474,19 @@ response_plan engine::completion(const request& req, bool anthropic) {
   // What to answer.
   auto in = anthropic ? anthropic_input(msgs->value) : openai_input(msgs->value);
   reply r;
-  if (in.tool_result) {
+  // `tool-loop` asks for the prompt's tool again after every result.
+  auto& ask = f.kind == fault::tool_loop ? in.prompt : in.text;
+  if (in.tool_result && f.kind != fault::tool_loop) {
     r.text = "tool result: " + in.text;
-  } else if (has_tools && in.text.rfind("/tool ", 0) == 0) {
-    std::string_view rest = trim(std::string_view(in.text).substr(6));
+  } else if (has_tools && ask.rfind("/tool ", 0) == 0) {
+    std::string_view rest = trim(std::string_view(ask).substr(6));
     auto sp = rest.find(' ');
     r.tool_name = std::string(rest.substr(0, sp));
     r.tool_args = sp == std::string_view::npos ? "{}" : std::string(trim(rest.substr(sp + 1)));
     json args;
     args.Parse(r.tool_args.data(), r.tool_args.size());
     if (r.tool_name.empty() || args.HasParseError() || !args.IsObject())
-      return bad("fake-llm: /tool wants a name and a JSON object: " + in.text);
+      return bad("fake-llm: /tool wants a name and a JSON object: " + ask);
     r.tool_call = true;
   } else {
     r.text = opts_.text ? *opts_.text : in.text;

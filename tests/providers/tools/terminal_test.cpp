@@ -153,6 +153,24 @@ TEST_CASE("idle processes are swept by the injected clock") {
   CHECK(t.list(alice).empty());
 }
 
+TEST_CASE("the reader thread sweeps idle processes without being asked") {
+  tool_fixture f;
+  auto t0 = terminal_manager::clock::time_point{} + std::chrono::hours{1};
+  std::atomic<terminal_manager::clock::time_point> now{t0};
+  tool_limits lim;
+  lim.terminal_idle = milliseconds{5};  // the reader wakes every 5 ms
+  terminal_manager t{lim, [&] { return now.load(); }};
+  auto a = t.start(alice, "cat", f.work);
+  REQUIRE(a);
+  now = t0 + std::chrono::hours{1};
+  // Nobody calls sweep: the waiting read ends when the reader removes `a`.
+  cancel_flag cancel;
+  auto gone = t.read(alice, *a, patience, cancel);
+  REQUIRE_FALSE(gone);
+  CHECK(has(gone.error().message, "no background process"));
+  CHECK(t.running() == 0);
+}
+
 TEST_CASE("the output buffer keeps the newest bytes and counts the rest") {
   tool_fixture f;
   tool_limits lim;

@@ -1,6 +1,6 @@
-#include "providers/tools/tool_limits.hpp"
+#include "protocol/tool_limits.hpp"
 
-namespace wingman::tools {
+namespace wingman::protocol {
 
 std::vector<std::string> default_block_list() {
   return {
@@ -12,4 +12,4 @@ std::vector<std::string> default_block_list() {
   };
 }
 
-} // namespace wingman::tools
+} // namespace wingman::protocol
