@@ -194,4 +194,31 @@ TEST_CASE("a model that never stops calling tools hits gateway.turns.maxToolStep
   CHECK(test::json_field(fake_stats(fake), "requests") == "4");
 }
 
+TEST_CASE("an lmstudio agent reaches the built-in default at 127.0.0.1:1234") {
+  // The acceptance setup: no providers section, the built-in lmstudio
+  // baseUrl (http://localhost:1234/v1). The only test that uses port 1234.
+  fake_llm_process fake{{"--port", "1234", "--chunks", "4"}};
+  REQUIRE(fake.port() == 1234);
+  temp_dir home;
+  auto cfg = home.write(
+    "cfg.json",
+    R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
+    R"("agents":{"list":[{"id":"main","model":"lmstudio:qwen2.5-7b","tools":["ls"]}]}})");
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("lmstudio-client");
+  c.request("s1", "streamed by a local model");
+  auto done = c.terminal("s1");
+  REQUIRE(done.event == "agent-complete");
+  CHECK(done.response == "streamed by a local model");
+  size_t chunks = 0;
+  for (auto& v : c.seen())
+    chunks += v.id == "s1" && v.event == "agent-stream" ? 1 : 0;
+  CHECK(chunks == 4);
+  c.request("s2", "/tool ls {}");
+  auto listed = c.terminal("s2");
+  REQUIRE(listed.event == "agent-complete");
+  CHECK(listed.response.rfind("tool result: ", 0) == 0);
+}
+
 }

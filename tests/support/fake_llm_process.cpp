@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -25,7 +26,9 @@ fake_llm_process::fake_llm_process(std::vector<std::string> args) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  std::vector<std::string> argv_s{WINGMAN_FAKE_LLM_BINARY, "--port", "0"};
+  std::vector<std::string> argv_s{WINGMAN_FAKE_LLM_BINARY};
+  if (std::find(args.begin(), args.end(), "--port") == args.end())
+    argv_s.insert(argv_s.end(), {"--port", "0"});
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s)

@@ -17,7 +17,8 @@ namespace wingman::test {
 /// A running wingman-fake-llm process; stopped (SIGTERM) on destruction.
 class fake_llm_process {
  public:
-  /// Starts `wingman-fake-llm --port 0 <args...>` and waits for its ready
+  /// Starts `wingman-fake-llm --port 0 <args...>` (unless `args` has its own
+  /// `--port`) and waits for its ready
   /// line. `REQUIRE`s success.
   explicit fake_llm_process(std::vector<std::string> args = {});
   ~fake_llm_process();
