@@ -23,6 +23,8 @@
 #include "protocol/records.hpp"
 #include "protocol/routing.hpp"
 #include "providers/model_spec.hpp"
+#include "providers/provider_registry.hpp"
+#include "providers/wire.hpp"
 #include "providers/tools/fs_guard.hpp"
 
 namespace wingman::actors {
@@ -279,97 +281,64 @@ http_response agents_route(const http_context& ctx, const http_request& req) {
 
 // -- providers ----------------------------------------------------------------
 
-/// A provider the gateway knows how to reach.
-struct builtin_provider {
-  const char* name;
-  const char* type;
-  const char* base_url;
-  const char* env_var;  ///< Empty: needs no key.
-};
-
-constexpr builtin_provider builtin_providers[] = {
-  {"openai", "openai", "https://api.openai.com/v1", "OPENAI_API_KEY"},
-  {"anthropic", "anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY"},
-  {"lmstudio", "openai-compatible", "http://localhost:1234/v1", ""},
-  {"ollama", "ollama", "http://localhost:11434", ""},
-  {"openrouter", "openai-compatible", "https://openrouter.ai/api/v1",
-   "OPENROUTER_API_KEY"},
-  {"xai", "openai-compatible", "https://api.x.ai/v1", "XAI_API_KEY"},
-};
-
-const builtin_provider* find_provider(std::string_view name) {
-  for (const auto& p : builtin_providers)
-    if (name == p.name)
-      return &p;
-  return nullptr;
-}
-
 std::string credentials_path(const http_context& ctx) {
   return ctx.config->state_dir + "/credentials.json";
 }
 
-/// `{name, type, baseUrl, configured, source}`; never the key itself.
-std::string provider_json(const builtin_provider& p,
-                          const std::vector<protocol::stored_provider>& stored) {
-  const protocol::stored_provider* entry = nullptr;
-  for (const auto& s : stored)
-    if (s.name == p.name)
-      entry = &s;
-  const char* env = *p.env_var ? std::getenv(p.env_var) : nullptr;
-  bool from_env = env && *env;
-  bool from_file = entry && entry->has_key;
-  bool keyless = *p.env_var == '\0';
-  std::string source = from_env ? "env" : from_file ? "credentials" : "none";
-  std::string url = entry && !entry->base_url.empty() ? entry->base_url
-                                                      : p.base_url;
-  return "{\"name\":" + protocol::json_string(p.name)
-         + ",\"type\":" + protocol::json_string(p.type)
-         + ",\"baseUrl\":" + protocol::json_string(url) + ",\"configured\":"
-         + bool_text(from_env || from_file || keyless)
-         + ",\"source\":" + protocol::json_string(source) + "}";
-}
-
-/// The stored entries, or an error response. Requires: admin_mutex held.
-std::optional<std::vector<protocol::stored_provider>>
-stored_providers(const http_context& ctx, http_response& failure) {
-  std::string err;
-  auto text = read_whole(credentials_path(ctx), "{}", err);
-  if (!text) {
-    failure = http_error(500, err);
+/// `{name, type, baseUrl, configured, source, fromConfig}` of provider
+/// `name` as the turns would reach it; never the key itself.
+std::optional<std::string> provider_json(const providers::provider_registry& registry,
+                                         const std::string& name,
+                                         const std::string& credentials,
+                                         http_response& failure) {
+  auto env = [](std::string_view var) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string{var}.c_str());
+    return v ? std::optional<std::string>{v} : std::nullopt;
+  };
+  auto p = registry.describe(name, env, credentials);
+  if (!p) {
+    failure = error_response(p.error());
     return std::nullopt;
   }
-  auto list = protocol::read_credentials(*text);
-  if (!list) {
-    failure = error_response(list.error());
-    return std::nullopt;
-  }
-  return std::move(*list);
+  return "{\"name\":" + protocol::json_string(p->name)
+         + ",\"type\":" + protocol::json_string(providers::to_string(p->type))
+         + ",\"baseUrl\":" + protocol::json_string(p->base_url)
+         + ",\"configured\":" + bool_text(p->ready)
+         + ",\"source\":" + protocol::json_string(p->key_source)
+         + ",\"fromConfig\":" + bool_text(p->from_config) + "}";
 }
 
 http_response providers_route(const http_context& ctx,
                               const http_request& req) {
   static const std::string prefix = "/api/providers/";
   std::lock_guard<std::mutex> guard{admin_mutex};
+  providers::provider_registry registry{ctx.config->providers};
   http_response failure;
+  std::string err;
   if (req.path == "/api/providers") {
     if (!is_get(req))
       return method_not_allowed(req, "GET");
-    auto stored = stored_providers(ctx, failure);
-    if (!stored)
-      return failure;
+    auto text = read_whole(credentials_path(ctx), "", err);
+    if (!text)
+      return http_error(500, err);
     std::vector<std::string> out;
-    for (const auto& p : builtin_providers)
-      out.push_back(provider_json(p, *stored));
+    for (const auto& name : registry.names()) {
+      auto json = provider_json(registry, name, *text, failure);
+      if (!json)
+        return failure;
+      out.push_back(std::move(*json));
+    }
     return http_json(200, protocol::json_array(out));
   }
   auto name = req.path.substr(prefix.size());
   if (req.method != "POST" && req.method != "DELETE")
     return method_not_allowed(req, "POST, DELETE");
-  const auto* p = find_provider(name);
-  if (!p)
-    return http_error(404, "Unknown provider: " + name
-                             + " (known: openai, anthropic, lmstudio, "
-                               "ollama, openrouter, xai)");
+  if (!registry.knows(name)) {
+    std::string known;
+    for (const auto& n : registry.names())
+      known += (known.empty() ? "" : ", ") + n;
+    return http_error(404, "Unknown provider: " + name + " (known: " + known + ")");
+  }
   std::optional<http_response> r;
   if (req.method == "POST") {
     auto creds = protocol::decode_provider_credentials(req.body);
@@ -385,10 +354,13 @@ http_response providers_route(const http_context& ctx,
   }
   if (r)
     return *r;
-  auto stored = stored_providers(ctx, failure);
-  if (!stored)
+  auto text = read_whole(credentials_path(ctx), "", err);
+  if (!text)
+    return http_error(500, err);
+  auto json = provider_json(registry, name, *text, failure);
+  if (!json)
     return failure;
-  return http_json(200, provider_json(*p, *stored));
+  return http_json(200, *json);
 }
 
 // -- voice --------------------------------------------------------------------

@@ -190,6 +190,44 @@ protocol::status provider_registry::check() const {
   return protocol::ok();
 }
 
+protocol::expected<provider_registry::endpoint>
+provider_registry::lookup(std::string_view name,
+                          std::string_view credentials_json) const {
+  endpoint out;
+  out.builtin = find_builtin_provider(name);
+  for (const auto& c : configured_)
+    if (c.name == name)
+      out.entry = &c;
+  if (!out.builtin && !out.entry) {
+    std::string known;
+    for (const auto& n : names())
+      known += (known.empty() ? "" : ", ") + n;
+    return config_error("unknown model provider \"" + std::string{name}
+                        + "\" (known: " + known
+                        + "; others can be added under \"providers\" in the "
+                          "config)");
+  }
+  if (!out.builtin)
+    if (auto st = check_entry(*out.entry); !st)
+      return st.error();
+  static const protocol::provider_config defaults;
+  const auto& cfg = out.entry ? *out.entry : defaults;
+  out.type = out.builtin ? out.builtin->type : provider_type::openai;
+  if (auto t = parse_provider_type(cfg.type))
+    out.type = *t;
+  auto stored = read_stored(credentials_json, name);
+  if (!stored)
+    return stored.error();
+  std::string base = cfg.base_url;
+  if (base.empty())
+    base = stored->base_url;
+  if (base.empty() && out.builtin)
+    base = std::string{out.builtin->base_url};
+  out.base_url = trim_slashes(std::move(base));
+  out.stored_key = std::move(stored->api_key);
+  return out;
+}
+
 protocol::expected<resolved_provider>
 provider_registry::resolve(std::string_view model_string,
                            const env_lookup& env,
@@ -203,44 +241,20 @@ provider_registry::resolve(std::string_view model_string,
     return protocol::error{protocol::error_code::invalid_request,
                            "echo is the built-in local model, not a network "
                            "provider"};
-  const auto* builtin = find_builtin_provider(spec->provider);
-  const protocol::provider_config* entry = nullptr;
-  for (const auto& c : configured_)
-    if (c.name == spec->provider)
-      entry = &c;
-  if (!builtin && !entry) {
-    std::string known;
-    for (const auto& n : names())
-      known += (known.empty() ? "" : ", ") + n;
-    return config_error("unknown model provider \"" + spec->provider
-                        + "\" (known: " + known
-                        + "; others can be added under \"providers\" in the "
-                          "config)");
-  }
-  if (!builtin)
-    if (auto st = check_entry(*entry); !st)
-      return st.error();
+  auto ep = lookup(spec->provider, credentials_json);
+  if (!ep)
+    return ep.error();
   protocol::provider_config defaults;
-  const auto& cfg = entry ? *entry : defaults;
+  const auto& cfg = ep->entry ? *ep->entry : defaults;
   resolved_provider out;
   out.name = spec->provider;
   out.model = spec->model;
-  out.type = builtin ? builtin->type : provider_type::openai;
-  if (auto t = parse_provider_type(cfg.type))
-    out.type = *t;
-  auto stored = read_stored(credentials_json, out.name);
-  if (!stored)
-    return stored.error();
-  std::string base = cfg.base_url;
-  if (base.empty())
-    base = stored->base_url;
-  if (base.empty() && builtin)
-    base = std::string{builtin->base_url};
-  out.base_url = trim_slashes(std::move(base));
+  out.type = ep->type;
+  out.base_url = ep->base_url;
   out.endpoint = out.base_url
                  + (out.type == provider_type::anthropic ? "/messages"
                                                          : "/chat/completions");
-  auto key = find_key(out, cfg, builtin, env, stored->api_key);
+  auto key = find_key(out, cfg, ep->builtin, env, ep->stored_key);
   if (!key)
     return key.error();
   out.headers = request_headers(out.type, *key, cfg.headers);
@@ -250,6 +264,29 @@ provider_registry::resolve(std::string_view model_string,
   out.max_retries = cfg.max_retries;
   out.limits = stream_limits{cfg.max_event_bytes, cfg.max_tool_args_bytes,
                              cfg.max_tool_calls};
+  return out;
+}
+
+protocol::expected<provider_summary>
+provider_registry::describe(std::string_view name, const env_lookup& env,
+                            std::string_view credentials_json) const {
+  auto ep = lookup(name, credentials_json);
+  if (!ep)
+    return ep.error();
+  protocol::provider_config defaults;
+  const auto& cfg = ep->entry ? *ep->entry : defaults;
+  provider_summary out;
+  out.name = std::string{name};
+  out.type = ep->type;
+  out.base_url = ep->base_url;
+  out.from_config = ep->entry != nullptr;
+  resolved_provider probe;
+  probe.name = out.name;
+  auto key = find_key(probe, cfg, ep->builtin, env, ep->stored_key);
+  out.ready = key.has_value();
+  out.key_source = !key ? "none"
+                   : probe.key_source.rfind("env:", 0) == 0 ? "env"
+                                                            : probe.key_source;
   return out;
 }
 

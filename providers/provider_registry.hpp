@@ -61,6 +61,16 @@ struct resolved_provider {
   std::string key_source;
 };
 
+/// What a listing shows about a provider (never the key).
+struct provider_summary {
+  std::string name;
+  provider_type type = provider_type::openai;
+  std::string base_url;
+  bool from_config = false;  ///< Declared or overridden under `providers`.
+  bool ready = false;        ///< Has a key, or needs none.
+  std::string key_source;    ///< `env`, `credentials` or `none`.
+};
+
 /// Looks up an environment variable; nullopt when unset.
 using env_lookup =
   std::function<std::optional<std::string>(std::string_view name)>;
@@ -107,7 +117,26 @@ class provider_registry {
   resolve(std::string_view model_string, const env_lookup& env,
           std::string_view credentials_json) const;
 
+  /// The listing entry of provider `name` (built-in or configured): type
+  /// and base URL as `resolve` would use them, and whether a key is there.
+  /// Errors as `resolve` for an unknown or incomplete provider or an
+  /// unreadable credentials file; a missing key is `ready == false`.
+  protocol::expected<provider_summary>
+  describe(std::string_view name, const env_lookup& env,
+           std::string_view credentials_json) const;
+
  private:
+  /// Where `name` lives and how it is reached, before any key is looked up.
+  struct endpoint {
+    const builtin_provider* builtin = nullptr;
+    const protocol::provider_config* entry = nullptr;
+    provider_type type = provider_type::openai;
+    std::string base_url;
+    std::string stored_key;
+  };
+  protocol::expected<endpoint> lookup(std::string_view name,
+                                      std::string_view credentials_json) const;
+
   std::vector<protocol::provider_config> configured_;
 };
 

@@ -248,6 +248,36 @@ TEST_CASE("unknown providers, echo and incomplete entries are errors") {
            "built in");
 }
 
+TEST_CASE("describe shows what resolve would use, and whether a key is there") {
+  auto fake = entry("fake");
+  fake.type = "anthropic";
+  fake.base_url = "http://127.0.0.1:9/v1/";
+  fake.api_key_env = "FAKE_KEY";
+  provider_registry reg{{fake}};
+  auto lm = reg.describe("lmstudio", no_env, "");
+  REQUIRE(lm);
+  CHECK(lm->type == provider_type::openai);
+  CHECK(lm->base_url == "http://localhost:1234/v1");
+  CHECK(lm->ready);  // needs no key
+  CHECK(lm->key_source == "none");
+  CHECK_FALSE(lm->from_config);
+  auto ant = reg.describe("anthropic", env_of({{"ANTHROPIC_API_KEY", "k"}}), "");
+  REQUIRE(ant);
+  CHECK(ant->ready);
+  CHECK(ant->key_source == "env");
+  auto missing = reg.describe("fake", no_env, "");
+  REQUIRE(missing);
+  CHECK_FALSE(missing->ready);
+  CHECK(missing->from_config);
+  CHECK(missing->type == provider_type::anthropic);
+  CHECK(missing->base_url == "http://127.0.0.1:9/v1");
+  auto stored = reg.describe("fake", no_env, R"({"providers":{"fake":{"apiKey":"s"}}})");
+  REQUIRE(stored);
+  CHECK(stored->ready);
+  CHECK(stored->key_source == "credentials");
+  CHECK_FALSE(reg.describe("nowhere", no_env, ""));
+}
+
 TEST_CASE("model names keep everything after the first colon") {
   provider_registry reg;
   auto p = reg.resolve("ollama:llama3.1:8b", no_env, "");
