@@ -57,6 +57,19 @@ bool fs_guard::is_within(std::string_view resolved, std::string_view root) {
   return resolved.size() == root.size() || resolved[root.size()] == '/';
 }
 
+std::string overlapping_owner(std::string_view dir, const std::vector<owned_folder>& owned) {
+  for (const auto& f : owned) {
+    std::string path = f.path;
+    if (char* real = ::realpath(f.path.c_str(), nullptr)) {
+      path = real;
+      std::free(real);
+    }
+    if (fs_guard::is_within(dir, path) || fs_guard::is_within(path, dir))
+      return f.owner;
+  }
+  return {};
+}
+
 std::string fs_guard::absolute(std::string_view path) const {
   if (!path.empty() && path.front() == '/')
     return std::string{path};

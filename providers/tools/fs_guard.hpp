@@ -70,6 +70,18 @@ class fs_guard {
   std::vector<std::string> roots_;
 };
 
+/// A folder that belongs to someone (an agent's workspace or agentDir).
+struct owned_folder {
+  std::string owner;  ///< E.g. the agent id.
+  std::string path;   ///< Absolute; resolved with `realpath` when it exists.
+};
+
+/// The owner of the first folder in `owned` that overlaps `dir` (`dir` is
+/// inside it, or it is inside `dir`), or "" when none does. `dir` is an
+/// absolute, resolved path. Keeps one agent's session workdir out of another
+/// agent's folders (per-agent isolation).
+std::string overlapping_owner(std::string_view dir, const std::vector<owned_folder>& owned);
+
 /// True when `data` looks like text: no NUL byte and valid UTF-8.
 bool is_text(std::string_view data) noexcept;
 

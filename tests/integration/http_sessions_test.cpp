@@ -133,6 +133,35 @@ TEST_CASE("a session workdir must be inside gateway.fsRoots") {
   CHECK(test::json_field(cleared.body, "workdir") == "null");
 }
 
+TEST_CASE("a session workdir cannot reach another agent's folders") {
+  temp_dir home;
+  auto root = home.path() + "/projects";
+  std::filesystem::create_directories(root + "/shared");
+  std::filesystem::create_directories(root + "/b-work/inner");
+  auto cfg = home.write("cfg.json", test::config_json(
+    R"("fsRoots":[")" + root + R"("])",
+    R"([{"id":"a"},{"id":"b","workspace":")" + root + R"(/b-work"}])"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  REQUIRE(call(gw.port(), "POST", "/api/sessions", R"({"sessionId":"agent:a:w"})")
+            .status == 201);
+  auto set = [&](const std::string& dir) {
+    return call(gw.port(), "POST", "/api/sessions/agent:a:w/workdir",
+                R"({"workdir":")" + dir + R"("})");
+  };
+  auto inside = set(root + "/b-work/inner");  // inside b's workspace
+  CHECK(inside.status == 403);
+  CHECK(inside.body.find(R"(agent \"b\")") != std::string::npos);
+  CHECK(set(root).status == 403);  // holds b's workspace
+  CHECK(set(root + "/shared").status == 200);
+  // Agent b may work in its own workspace.
+  REQUIRE(call(gw.port(), "POST", "/api/sessions",
+               R"({"sessionId":"agent:b:w","agentId":"b"})")
+            .status == 201);
+  CHECK(call(gw.port(), "POST", "/api/sessions/agent:b:w/workdir",
+             R"({"workdir":")" + root + R"(/b-work/inner"})")
+          .status == 200);
+}
+
 TEST_CASE("CORS answers allowed origins, refuses others, never *") {
   temp_dir home;
   auto cfg = home.write("cfg.json", test::config_json(

@@ -138,4 +138,17 @@ TEST_CASE("text is NUL-free UTF-8") {
   CHECK_FALSE(is_text("\xc3"));
 }
 
+TEST_CASE("overlapping_owner finds folders inside or around a dir") {
+  tree t;
+  std::vector<owned_folder> owned{{"a", t.root + "/sub"}, {"b", t.base + "/rootX"}};
+  CHECK(overlapping_owner(t.root + "/sub", owned) == "a");         // the same
+  CHECK(overlapping_owner(t.root + "/sub/deeper", owned) == "a");  // inside
+  CHECK(overlapping_owner(t.root, owned) == "a");                  // around
+  CHECK(overlapping_owner(t.base, owned) == "a");                  // first wins
+  CHECK(overlapping_owner(t.base + "/outside", owned).empty());
+  CHECK(overlapping_owner(t.base + "/root", {{"b", t.base + "/rootX"}}).empty());
+  // A folder reached through a symlink is compared by its real path.
+  CHECK(overlapping_owner(t.root + "/sub", {{"c", t.root + "/in-link"}}) == "c");
+}
+
 } // TEST_SUITE
