@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.hpp"
+#include "providers/pdf_attachments.hpp"
 #include "providers/reply_builder.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/wire.hpp"
@@ -168,6 +169,7 @@ bool encode_body(turn_pointer self) {
   auto& st = self->state;
   providers::request_options opts;
   opts.model = st.provider.model;
+  opts.native_pdf = providers::takes_native_pdf(st.provider);
   auto body = providers::encode_request(st.provider.type, st.provider.name, st.conv, opts);
   if (!body) {
     fail(self, body.error().message, protocol::error_code::invalid_request);
@@ -369,6 +371,12 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     return {};
   }
   st.conv = std::move(*conv);
+  auto pdfs = providers::takes_native_pdf(st.provider) ? protocol::ok()
+                                                       : providers::inline_pdfs(st.conv);
+  if (!pdfs) {
+    fail(self, pdfs.error().message, pdfs.error().code);
+    return {};
+  }
   if (st.env.tools)
     for (auto& spec : st.env.tools->registry().specs_for(st.agent.tools))
       st.conv.tools.push_back({spec.name, spec.description, spec.parameters_json_schema});

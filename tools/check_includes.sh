@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dependency rule (C1): protocol/, storage/, transport/ and providers/ never
 # include CAF; Beast stays in transport/; RapidJSON only in protocol/ and
-# providers/ .cpp files and private *_internal.hpp headers (and tests).
+# providers/ .cpp files and private *_internal.hpp headers (and tests);
+# poppler only in providers/pdf_text.cpp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -26,5 +27,10 @@ provider_headers=$(find providers -name '*.hpp' ! -name '*_internal.hpp')
 tools_files=$(find tools -path tools/fake_llm -prune -o -type f -print)
 # shellcheck disable=SC2086
 check '#include\s*[<"]rapidjson/' "RapidJSON outside protocol/ and providers/ sources" storage transport actors $tools_files $public_headers $provider_headers
+# poppler (docs/adr/0004): only providers/pdf_text.cpp.
+poppler_hits=$(grep -rlE '#include\s*[<"]poppler/' protocol storage transport actors providers tools ui 2>/dev/null | grep -v '^providers/pdf_text\.cpp$' || true)
+if [ -n "$poppler_hits" ]; then
+  echo "forbidden include (poppler outside providers/pdf_text.cpp):"; echo "$poppler_hits"; fail=1
+fi
 if [ $fail -ne 0 ]; then exit 1; fi
 echo "check_includes: ok"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config ccache
           libcaf-dev libboost-dev rapidjson-dev liblmdb-dev libspdlog-dev
-          doctest-dev libssl-dev libcli11-dev
+          doctest-dev libssl-dev libcli11-dev libpoppler-cpp-dev
           libhowardhinnant-date-dev tzdata)
 
 missing=()

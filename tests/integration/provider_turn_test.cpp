@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "providers/pdf_test_util.hpp"
 #include "support/fake_llm_process.hpp"
 #include "support/gateway_process.hpp"
 
@@ -29,6 +30,13 @@ std::string provider_config(const fake_llm_process& fake, const std::string& mod
 }
 
 /// `GET /fake/stats` with the fake's own wait options.
+/// A `req:agent` payload member attaching `pdf` as a file named `name`.
+std::string pdf_attachment(const std::string& name, const std::string& pdf) {
+  return R"("attachments":[{"kind":"file","name":")" + name
+         + R"(","mimeType":"application/pdf","dataUrl":")"
+         + providers::test::pdf_data_url(pdf) + R"("}])";
+}
+
 std::string fake_stats(const fake_llm_process& fake, const std::string& query = "") {
   transport::http_client http;
   auto f = test::fetch(http, {"GET", fake.url("/fake/stats" + query), {}, {}});
@@ -219,6 +227,37 @@ TEST_CASE("an lmstudio agent reaches the built-in default at 127.0.0.1:1234") {
   auto listed = c.terminal("s2");
   REQUIRE(listed.event == "agent-complete");
   CHECK(listed.response.rfind("tool result: ", 0) == 0);
+}
+
+TEST_CASE("a PDF reaches a model without PDF input as text, and a Claude model as a document") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write("cfg.json", provider_config(fake, "fake:test-model"));
+  {
+    gateway_process gw{home.path(), {"--config", cfg}};
+    client c{gw.port()};
+    c.connect("pdf-client");
+    // The fake echoes the last user message's text: the PDF's text is in it.
+    c.request("p1", "Read this", pdf_attachment("hello.pdf", providers::test::make_pdf({"Hello PDF"})));
+    auto done = c.terminal("p1");
+    REQUIRE(done.event == "agent-complete");
+    CHECK(done.response == "Read this\n\n[PDF \"hello.pdf\", 1 page]\nHello PDF");
+    c.request("p2", "And this", pdf_attachment("bad.pdf", "%PDF-1.4\nnot really"));
+    auto failed = c.terminal("p2");
+    CHECK(failed.event == "agent-error");
+    CHECK(failed.message.find("attachment \"bad.pdf\": attachment is not a readable PDF")
+          != std::string::npos);
+  }
+  temp_dir home2;
+  auto ant = home2.write("cfg.json", provider_config(fake, "fakeant:claude-test"));
+  gateway_process gw{home2.path(), {"--config", ant}, {"FAKEANT_KEY=k"}};
+  client c{gw.port()};
+  c.connect("pdf-client");
+  // A document block is not text: the fake echoes only the typed text.
+  c.request("n1", "Native", pdf_attachment("hello.pdf", providers::test::make_pdf({"Hello PDF"})));
+  auto native = c.terminal("n1");
+  REQUIRE(native.event == "agent-complete");
+  CHECK(native.response == "Native");
 }
 
 }
