@@ -134,9 +134,18 @@ void webhooks(const http_context& ctx, const http_request& req,
     return respond(http_error(404, "Not found: " + req.path));
   if (req.method == "GET")
     return respond(http_json(200, masked(*cur)));
-  if (req.method == "DELETE")
-    return commit(ctx, {{storage::erase_object{object_table::webhooks, id}}},
-                  [] { return http_json(200, "{\"ok\":true}"); }, std::move(respond));
+  if (req.method == "DELETE") {
+    // The webhook goes with the GitHub deliveries it remembered.
+    std::vector<storage::write_op> ops{storage::erase_object{object_table::webhooks, id}};
+    if (auto seen = ctx.store->list_objects(object_table::webhook_deliveries, id + "/"))
+      for (auto& json : *seen)
+        if (auto d = protocol::decode_webhook_delivery(json))
+          ops.push_back(storage::erase_object{object_table::webhook_deliveries,
+                                              d->storage_id()});
+    return commit(ctx, storage::write_batch{std::move(ops)},
+                  [] { return http_json(200, "{\"ok\":true}"); },
+                  std::move(respond));
+  }
   if (req.method != "PUT")
     return respond(method_not_allowed(req, "GET, PUT, DELETE"));
   auto upd = protocol::apply_webhook_body(req.body, *cur, false);

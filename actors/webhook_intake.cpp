@@ -4,9 +4,11 @@
 #include <openssl/hmac.h>
 
 #include <chrono>
+#include <optional>
 
 #include <caf/all.hpp>
 
+#include "actors/log.hpp"
 #include "protocol/automation.hpp"
 #include "protocol/client_view.hpp"
 #include "protocol/codec.hpp"
@@ -81,17 +83,42 @@ std::string github_signature(const std::string& secret, const std::string& body)
   return out;
 }
 
-bool webhook_intake::seen(const std::string& delivery) {
+bool webhook_intake::seen(const http_context& ctx, const protocol::webhook_delivery& d) {
+  auto key = d.storage_id();
   std::lock_guard<std::mutex> g{mtx_};
-  if (deliveries_.count(delivery))
+  if (deliveries_.count(key))
     return true;
-  deliveries_.insert(delivery);
-  delivery_order_.push_back(delivery);
-  if (delivery_order_.size() > max_deliveries) {
+  // Not cached: a delivery from before a restart (or evicted) is in the store.
+  auto stored = ctx.store->get_object(storage::object_table::webhook_deliveries, key);
+  if (!stored)
+    log::actors()->error("webhook={} delivery lookup failed: {}", d.webhook_id,
+                         stored.error().message);
+  bool known = stored && stored->has_value();
+  deliveries_.insert(key);
+  delivery_order_.push_back(key);
+  if (delivery_order_.size() > max_cached_deliveries) {
     deliveries_.erase(delivery_order_.front());
     delivery_order_.pop_front();
   }
-  return false;
+  return known;
+}
+
+std::vector<storage::write_op> webhook_intake::prune_ops(const http_context& ctx,
+                                                         int64_t now) {
+  std::vector<storage::write_op> ops;
+  if (++since_prune_ < prune_every)
+    return ops;
+  since_prune_ = 0;
+  auto all = ctx.store->list_objects(storage::object_table::webhook_deliveries);
+  if (!all)
+    return ops;
+  for (auto& json : *all) {
+    auto d = protocol::decode_webhook_delivery(json);
+    if (d && now - d->seen_at > delivery_retention_ms)
+      ops.push_back(storage::erase_object{storage::object_table::webhook_deliveries,
+                                          d->storage_id()});
+  }
+  return ops;
 }
 
 bool webhook_intake::handle(const http_context& ctx, const http_request& req,
@@ -155,15 +182,19 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
     return true;
   }
   std::string github_event;
+  std::optional<protocol::webhook_delivery> delivery;  // GitHub's, to store
   if (w.preset == "github") {
     auto* sig = req.header("x-hub-signature-256");
     if (!sig || !constant_time_equal(*sig, github_signature(w.secret, req.body))) {
       refuse("Missing or wrong X-Hub-Signature-256");
       return true;
     }
-    if (auto* delivery = req.header("x-github-delivery"); delivery && seen(*delivery)) {
-      respond(http_json(200, "{\"ok\":true,\"duplicate\":true}"));
-      return true;
+    if (auto* id = req.header("x-github-delivery"); id && !id->empty()) {
+      delivery = protocol::webhook_delivery{w.id, *id, protocol::now_ms()};
+      if (seen(ctx, *delivery)) {
+        respond(http_json(200, "{\"ok\":true,\"duplicate\":true}"));
+        return true;
+      }
     }
     if (auto* ev = req.header("x-github-event"))
       github_event = *ev;
@@ -199,9 +230,21 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
   r.req.routing = routing;
   r.from.instance_id = "webhook:" + w.id;
   // lastTriggeredAt (best effort; the call itself is already accepted).
+  // lastTriggeredAt (best effort; the call itself is already accepted) and
+  // the GitHub delivery id (the replay guard after a restart), in one batch.
   w.last_triggered_at = protocol::now_ms();
-  caf::anon_send(ctx.storage, write_request{{{storage::put_object{
-    storage::object_table::webhooks, w.id, protocol::encode_webhook(w, true)}}}});
+  storage::write_batch batch;
+  batch.ops.push_back(storage::put_object{storage::object_table::webhooks, w.id,
+                                          protocol::encode_webhook(w, true)});
+  if (delivery) {
+    batch.ops.push_back(storage::put_object{storage::object_table::webhook_deliveries,
+                                            delivery->storage_id(),
+                                            protocol::encode_webhook_delivery(*delivery)});
+    std::lock_guard<std::mutex> g{mtx_};
+    for (auto& op : prune_ops(ctx, w.last_triggered_at))
+      batch.ops.push_back(std::move(op));
+  }
+  caf::anon_send(ctx.storage, write_request{std::move(batch)});
   if (query_param(req, "wait") == "true") {
     auto waiter = std::make_shared<reply_waiter>(request_id, session, respond);
     // A short-lived actor identifies the waiter as the requester and keeps

@@ -3,7 +3,7 @@
 // `x-wingman-secret` header or `?secret=` (constant-time compare); the
 // `github` preset instead verifies `X-Hub-Signature-256` (HMAC-SHA256 of the
 // raw body with the secret) and ignores replays of a seen
-// `X-GitHub-Delivery`. Failed authentication is rate limited per address.
+// `X-GitHub-Delivery` (remembered in storage, so also across restarts). Failed authentication is rate limited per address.
 // An accepted call becomes a request in the webhook's session (through the
 // router and the session queue, like any chat); the answer is immediate, or
 // waits for the reply with `?wait=true`.
@@ -14,9 +14,12 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "actors/auth.hpp"
 #include "actors/http_context.hpp"
+#include "protocol/automation.hpp"
+#include "storage/store.hpp"
 
 namespace wingman::actors {
 
@@ -30,17 +33,28 @@ class webhook_intake {
   bool handle(const http_context& ctx, const transport::http_request& req,
               transport::http_responder& respond);
 
-  /// Most GitHub delivery ids remembered for replay detection.
-  static constexpr size_t max_deliveries = 10000;
+  /// Most GitHub delivery ids cached in memory (the store holds them all).
+  static constexpr size_t max_cached_deliveries = 10000;
+  /// Stored deliveries older than this are pruned (GitHub redelivers for
+  /// at most 3 days).
+  static constexpr int64_t delivery_retention_ms = 7LL * 24 * 3600 * 1000;
+  /// A prune runs at the first delivery after start, then every this many.
+  static constexpr size_t prune_every = 1000;
 
  private:
-  /// True if `delivery` was seen before; remembers it otherwise.
-  bool seen(const std::string& delivery);
+  /// True if delivery `d` was seen before, in memory or in the store;
+  /// remembers it in memory otherwise (the caller stores it).
+  bool seen(const http_context& ctx, const protocol::webhook_delivery& d);
+
+  /// Ops erasing stored deliveries older than the retention, when a prune
+  /// is due. Requires: mtx_ held.
+  std::vector<storage::write_op> prune_ops(const http_context& ctx, int64_t now);
 
   failure_limiter limiter_;
   std::mutex mtx_;
   std::unordered_set<std::string> deliveries_;  // guarded by mtx_
   std::deque<std::string> delivery_order_;      // guarded by mtx_ (eviction)
+  size_t since_prune_ = prune_every;            // guarded by mtx_
 };
 
 /// `sha256=` + lowercase hex HMAC-SHA256 of `body` with `secret`.

@@ -61,6 +61,19 @@ struct routine_run_record {
   std::string storage_id() const;
 };
 
+/// A GitHub delivery a webhook accepted (the replay guard's memory).
+struct webhook_delivery {
+  std::string webhook_id;
+  std::string delivery_id;  ///< `X-GitHub-Delivery`.
+  int64_t seen_at = 0;      ///< Unix ms.
+
+  /// Its storage id: `<webhookId>/<deliveryId>`.
+  std::string storage_id() const { return webhook_id + "/" + delivery_id; }
+};
+
+std::string encode_webhook_delivery(const webhook_delivery& d);
+expected<webhook_delivery> decode_webhook_delivery(std::string_view json);
+
 /// JSON of a webhook. `show_secret` false masks it (`"••••" + last 4`), as
 /// listings do after creation; the stored form shows it.
 std::string encode_webhook(const webhook_record& w, bool show_secret);

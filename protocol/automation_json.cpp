@@ -223,6 +223,31 @@ bool read_routine_settings(const Value& d, routine_record& r, error& err) {
 
 } // namespace
 
+std::string encode_webhook_delivery(const webhook_delivery& d) {
+  rapidjson::StringBuffer buf;
+  json_writer wr{buf};
+  wr.StartObject();
+  detail::write_field(wr, "webhookId", d.webhook_id);
+  detail::write_field(wr, "deliveryId", d.delivery_id);
+  wr.Key("seenAt");
+  wr.Int64(d.seen_at);
+  wr.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+expected<webhook_delivery> decode_webhook_delivery(std::string_view json) {
+  rapidjson::Document d;
+  error err;
+  if (!parse_object(json, d, err, true))
+    return err;
+  webhook_delivery out;
+  if (read_string(d, "webhookId", out.webhook_id, err)
+      && read_string(d, "deliveryId", out.delivery_id, err)
+      && read_int(d, "seenAt", out.seen_at, err))
+    return out;
+  return corrupt("webhook delivery record: " + err.message);
+}
+
 std::string encode_webhook(const webhook_record& w, bool show_secret) {
   rapidjson::StringBuffer buf;
   json_writer wr{buf};

@@ -3,8 +3,10 @@
 #include "storage/keys.hpp"
 #include "storage/values.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -203,16 +205,14 @@ expected<std::vector<T>> read_range(MDB_env* env, MDB_dbi dbi,
 // -- construction -------------------------------------------------------------
 
 lmdb_store::lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions,
-                       MDB_dbi messages, MDB_dbi queue, MDB_dbi webhooks,
-                       MDB_dbi routines, MDB_dbi routine_runs)
+                       MDB_dbi messages, MDB_dbi queue,
+                       std::array<MDB_dbi, object_table_count> objects)
   : env_(env),
     sync_(sync),
     sessions_(sessions),
     messages_(messages),
     queue_(queue),
-    webhooks_(webhooks),
-    routines_(routines),
-    routine_runs_(routine_runs) {
+    objects_(objects) {
   // nop
 }
 
@@ -247,10 +247,12 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &txn); rc != 0)
     return fail("begin transaction in", rc);
+  // The session databases, then one per object_table value, in its order.
   const char* names[] = {"sessions", "messages", "queue", "webhooks", "routines",
-                         "routine_runs"};
-  MDB_dbi dbis[6] = {};
-  for (int i = 0; i < 6; ++i) {
+                         "routine_runs", "webhook_deliveries"};
+  static_assert(std::size(names) == 3 + object_table_count);
+  MDB_dbi dbis[std::size(names)] = {};
+  for (size_t i = 0; i < std::size(names); ++i) {
     if (int rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &dbis[i]); rc != 0) {
       mdb_txn_abort(txn);
       return fail((std::string{"open database "} + names[i] + " in").c_str(),
@@ -259,9 +261,10 @@ expected<std::unique_ptr<store>> lmdb_store::open(const lmdb_options& opts) {
   }
   if (int rc = mdb_txn_commit(txn); rc != 0)
     return fail("create databases in", rc);
+  std::array<MDB_dbi, object_table_count> objects{};
+  std::copy(dbis + 3, dbis + std::size(names), objects.begin());
   return std::unique_ptr<store>{
-    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2], dbis[3], dbis[4],
-                   dbis[5])};
+    new lmdb_store(env, opts.sync, dbis[0], dbis[1], dbis[2], objects)};
 }
 
 expected<std::unique_ptr<store>> open_lmdb_store(const lmdb_options& opts) {

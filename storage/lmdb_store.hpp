@@ -10,6 +10,7 @@
 
 #include <lmdb.h>
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -76,8 +77,7 @@ class lmdb_store final : public store {
  private:
   /// Takes ownership of an open `env` whose databases are already open.
   lmdb_store(MDB_env* env, bool sync, MDB_dbi sessions, MDB_dbi messages,
-             MDB_dbi queue, MDB_dbi webhooks, MDB_dbi routines,
-             MDB_dbi routine_runs);
+             MDB_dbi queue, std::array<MDB_dbi, object_table_count> objects);
 
   // -- write path (inside the batch's write transaction) -------------------
 
@@ -100,12 +100,7 @@ class lmdb_store final : public store {
 
   /// The database of `t`.
   MDB_dbi dbi_of(object_table t) const noexcept {
-    switch (t) {
-      case object_table::webhooks: return webhooks_;
-      case object_table::routines: return routines_;
-      case object_table::routine_runs: break;
-    }
-    return routine_runs_;
+    return objects_[static_cast<size_t>(t)];
   }
 
   /// Removes every entry of `dbi` whose key starts with `prefix`.
@@ -118,9 +113,8 @@ class lmdb_store final : public store {
   MDB_dbi sessions_;   ///< The `sessions` database.
   MDB_dbi messages_;   ///< The `messages` database.
   MDB_dbi queue_;      ///< The `queue` database.
-  MDB_dbi webhooks_;   ///< The `webhooks` database.
-  MDB_dbi routines_;   ///< The `routines` database.
-  MDB_dbi routine_runs_;  ///< The `routine_runs` database.
+  /// The object databases, indexed by `object_table` (see `object_names`).
+  std::array<MDB_dbi, object_table_count> objects_;
 };
 
 } // namespace wingman::storage

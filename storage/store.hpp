@@ -57,10 +57,13 @@ enum class object_table : uint8_t {
   webhooks,  ///< The `webhooks` database.
   routines,  ///< The `routines` database.
   routine_runs,  ///< The `routine_runs` database: `<routineId>/<startedAt>-<n>`.
+  /// The `webhook_deliveries` database: `<webhookId>/<deliveryId>`, the
+  /// GitHub deliveries seen (replay guard).
+  webhook_deliveries,
 };
 
 /// Number of `object_table` values.
-constexpr size_t object_table_count = 3;
+constexpr size_t object_table_count = 4;
 
 /// Insert or replace an object (`json` is stored as given).
 struct put_object {

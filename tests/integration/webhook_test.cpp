@@ -155,6 +155,34 @@ TEST_CASE("github: signature checked, replays ignored, events summarized") {
   CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);  // one turn only
 }
 
+TEST_CASE("github: a replay is refused after a restart too") {
+  temp_dir home;
+  std::string body = R"({"action":"opened","issue":{"number":7,"title":"Crash"},)"
+                     R"("repository":{"full_name":"acme/app"},"sender":{"login":"dev"}})";
+  hook h;
+  headers good;
+  {
+    gateway_process gw{home.path()};
+    h = make_hook(gw.port(), R"({"name":"Repo","agentId":"main","preset":"github"})");
+    good = {{"x-hub-signature-256", sign(h.secret, body)},
+            {"x-github-event", "issues"},
+            {"x-github-delivery", "d-restart"}};
+    auto r = call(gw.port(), "POST", "/webhooks/" + h.id + "?wait=true", body, good);
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+  }
+  gateway_process gw{home.path()};
+  auto again = call(gw.port(), "POST", "/webhooks/" + h.id + "?wait=true", body, good);
+  CHECK(again.status == 200);
+  CHECK(test::json_field(again.body, "duplicate") == "true");
+  CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);  // still one turn
+  // A new delivery id runs.
+  good[2].second = "d-next";
+  auto next = call(gw.port(), "POST", "/webhooks/" + h.id + "?wait=true", body, good);
+  CHECK(next.status == 200);
+  CHECK(test::json_field(next.body, "duplicate") != "true");
+  CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 4);
+}
+
 TEST_CASE("two calls to one webhook thread run one after the other") {
   temp_dir home;
   auto cfg = home.write("cfg.json", test::config_json(
