@@ -159,14 +159,29 @@ std::optional<http_response> check_model(const std::string& model) {
                            + protocol::json_string(model));
 }
 
+/// 409 for an agent defined by an agent file: the API writes only the
+/// config file, and the same id in both would stop the next start.
+std::optional<http_response> check_editable(const protocol::agent_config& a) {
+  if (a.source_file.empty())
+    return std::nullopt;
+  return http_error(409, "Agent " + a.id + " is defined in " + a.source_file
+                           + "; edit that file and restart the gateway");
+}
+
 /// Persists `a` (making it the default when `a.is_default`), then updates
 /// the catalog and tells the router. Requires: admin_mutex held.
 std::optional<http_response> store_agent(const http_context& ctx,
                                          protocol::agent_config a) {
   auto old_default = ctx.agents->default_agent();
   bool becomes_default = a.is_default && old_default != a.id;
+  // With agent files there is no implicit `main` to keep in the list.
+  auto all = ctx.agents->list();
+  bool implicit_main = std::none_of(all.begin(), all.end(), [](const auto& x) {
+    return !x.source_file.empty();
+  });
   if (auto r = edit_file(ctx.config_path, [&](std::string_view text) {
-        return protocol::config_upsert_agent(text, file_view(a));
+        return protocol::config_upsert_agent(text, file_view(a),
+                                             implicit_main);
       }))
     return r;
   ctx.agents->put(a);
@@ -223,6 +238,8 @@ http_response update_agent(const http_context& ctx, const http_request& req,
   auto current = ctx.agents->get(id);
   if (!current)
     return http_error(404, "Agent not found: " + id);
+  if (auto locked = check_editable(*current))
+    return *locked;
   bool is_default = ctx.agents->default_agent() == id;
   if (patch->is_default && !*patch->is_default && is_default)
     return http_error(409, "Agent " + id + " is the default agent; make "
@@ -239,8 +256,11 @@ http_response update_agent(const http_context& ctx, const http_request& req,
 
 http_response delete_agent(const http_context& ctx, const std::string& id) {
   std::lock_guard<std::mutex> guard{admin_mutex};
-  if (!ctx.agents->get(id))
+  auto current = ctx.agents->get(id);
+  if (!current)
     return http_error(404, "Agent not found: " + id);
+  if (auto locked = check_editable(*current))
+    return *locked;
   if (ctx.agents->default_agent() == id)
     return http_error(409, "Agent " + id + " is the default agent; make "
                            "another agent the default first");

@@ -24,10 +24,12 @@ struct echo_options {
   int chunks = 4;        ///< Number of `on_chat_model_stream` chunks (1..1000).
 };
 
-/// One entry of `agents.list`.
+/// One agent: an entry of `agents.list` or an agent file
+/// (`<configDir>/agents/<id>/agent.md|json`, protocol/agent_file.hpp).
 struct agent_config {
   std::string id;
   std::string name;        ///< Display name; defaults to `id`.
+  std::string description; ///< One line for people; may be empty.
   bool is_default = false; ///< `default: true`.
   std::string workspace;   ///< Expanded path; defaults to `<stateDir>/outputs/<id>`.
   std::string agent_dir;   ///< Expanded path; defaults to `<stateDir>/agents/<id>`.
@@ -35,6 +37,8 @@ struct agent_config {
   std::string prompt;      ///< System prompt.
   std::vector<std::string> tools;
   echo_options echo;
+  /// The agent file it is defined in; empty for `agents.list` entries.
+  std::string source_file;
 };
 
 /// `gateway.auth.mode`.
@@ -134,10 +138,16 @@ gateway_config default_config(const path_context& ctx);
 /// agents and set `match.channel`, `defaultAgent` exists, ports in range,
 /// auth mode known, `token` mode has a token (or `WINGMAN_GATEWAY_TOKEN` is
 /// given in `env_token`), `none` only on a loopback host, limits positive.
-expected<gateway_config> parse_config(std::string_view text,
-                                      std::string_view file_name,
-                                      const path_context& ctx,
-                                      std::string_view env_token = {});
+///
+/// `file_agents` (parsed agent files, see protocol/agent_file.hpp) are added
+/// after the `agents.list` entries, with the same path defaults; an id in
+/// both is an error at `agents.list[i].id` naming the agent file. Bindings
+/// and `defaultAgent` may name them. The implicit `main` exists only when
+/// there is no agent at all.
+expected<gateway_config> parse_config(
+  std::string_view text, std::string_view file_name, const path_context& ctx,
+  std::string_view env_token = {},
+  const std::vector<agent_config>& file_agents = {});
 
 /// True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host) noexcept;

@@ -27,6 +27,7 @@ namespace wingman::protocol {
 struct agent_patch {
   std::optional<std::string> id;
   std::optional<std::string> name;
+  std::optional<std::string> description;
   std::optional<std::string> model;  ///< Not checked here (see providers).
   std::optional<std::string> prompt;
   std::optional<std::vector<std::string>> tools;
@@ -46,22 +47,25 @@ expected<agent_patch> decode_agent_patch(std::string_view body);
 /// Applies the present fields of `patch` (except `id`) to `agent`.
 void apply_agent_patch(const agent_patch& patch, agent_config& agent);
 
-/// The API view of an agent: `{id, name, default, model, prompt, tools,
-/// workspace, agentDir, echo:{delayMs, chunks}}`.
+/// The API view of an agent: `{id, name, description, default, model,
+/// prompt, tools, workspace, agentDir, echo:{delayMs, chunks}}`, plus
+/// `file` (the agent file's path) for an agent defined by an agent file.
 std::string encode_agent(const agent_config& agent, bool is_default);
 
 /// Inserts `agent` at the end of `agents.list` or updates the entry with its
 /// id in place (members it does not know are kept). Writes `id`, `name`,
-/// `model`, `prompt`, `tools`, `echo` (each only when non-default or
-/// already present), `workspace`/`agentDir` only when non-empty, and
-/// `default`: when `agent.is_default`, every other entry's `default` becomes
-/// false and a top-level `defaultAgent` is set to its id. When the file has
-/// no agents (the gateway then runs the implicit `main`), `{"id":"main"}`
-/// is written first so that agent survives. Empty text counts as `{}`.
+/// `description`, `model`, `prompt`, `tools`, `echo` (each only when
+/// non-default or already present), `workspace`/`agentDir` only when
+/// non-empty, and `default`: when `agent.is_default`, every other entry's
+/// `default` becomes false and a top-level `defaultAgent` is set to its id.
+/// When the file has no agents and `implicit_main` (no agent files either:
+/// the gateway then runs the implicit `main`), `{"id":"main"}` is written
+/// first so that agent survives. Empty text counts as `{}`.
 /// Errors: `config_invalid` when the text is not a JSON object or
 /// `agents`/`agents.list` has the wrong type.
 expected<std::string> config_upsert_agent(std::string_view file_text,
-                                          const agent_config& agent);
+                                          const agent_config& agent,
+                                          bool implicit_main = true);
 
 /// Removes the `agents.list` entry `id` (no change when absent). Errors:
 /// `config_invalid` as above; `forbidden` when `agents.bindings` names the

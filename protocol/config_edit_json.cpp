@@ -169,6 +169,9 @@ void write_agent_fields(Value& entry, const agent_config& a,
   set_member(entry, "id", string_value(a.id, alloc), alloc);
   if (!a.name.empty() && (a.name != a.id || has_member(entry, "name")))
     set_member(entry, "name", string_value(a.name, alloc), alloc);
+  if (!a.description.empty() || has_member(entry, "description"))
+    set_member(entry, "description", string_value(a.description, alloc),
+               alloc);
   if (a.is_default || has_member(entry, "default"))
     set_member(entry, "default", Value{a.is_default}, alloc);
   if (!a.workspace.empty())
@@ -263,6 +266,7 @@ expected<agent_patch> decode_agent_patch(std::string_view body) {
     out.id = std::string{detail::view_of(*id)};
   }
   for (auto r : {opt_string(doc, "name", out.name),
+                 opt_string(doc, "description", out.description),
                  opt_string(doc, "model", out.model, true),
                  opt_string(doc, "prompt", out.prompt)})
     if (!r)
@@ -293,6 +297,8 @@ expected<agent_patch> decode_agent_patch(std::string_view body) {
 void apply_agent_patch(const agent_patch& patch, agent_config& agent) {
   if (patch.name)
     agent.name = patch.name->empty() ? agent.id : *patch.name;
+  if (patch.description)
+    agent.description = *patch.description;
   if (patch.model)
     agent.model = *patch.model;
   if (patch.prompt)
@@ -313,6 +319,7 @@ std::string encode_agent(const agent_config& a, bool is_default) {
   w.StartObject();
   detail::write_field(w, "id", a.id);
   detail::write_field(w, "name", a.name.empty() ? a.id : a.name);
+  detail::write_field(w, "description", a.description);
   w.Key("default");
   w.Bool(is_default);
   detail::write_field(w, "model", a.model);
@@ -331,12 +338,14 @@ std::string encode_agent(const agent_config& a, bool is_default) {
   w.Key("chunks");
   w.Int(a.echo.chunks);
   w.EndObject();
+  detail::write_nonempty(w, "file", a.source_file);
   w.EndObject();
   return std::string{buf.GetString(), buf.GetSize()};
 }
 
 expected<std::string> config_upsert_agent(std::string_view file_text,
-                                          const agent_config& agent) {
+                                          const agent_config& agent,
+                                          bool implicit_main) {
   Document doc;
   if (auto r = parse_file(file_text, "config file", doc); !r)
     return r.error();
@@ -345,7 +354,7 @@ expected<std::string> config_upsert_agent(std::string_view file_text,
   if (!list)
     return list.error();
   Value& arr = **list;
-  if (arr.Empty() && agent.id != "main") {
+  if (arr.Empty() && implicit_main && agent.id != "main") {
     // parse_config runs an implicit `main` when the list is empty; keep it.
     Value main{rapidjson::kObjectType};
     main.AddMember("id", "main", alloc);

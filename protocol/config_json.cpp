@@ -65,8 +65,11 @@ std::string index_path(std::string_view path, size_t i) {
 class config_parser {
  public:
   config_parser(std::string_view file, const path_context& ctx,
-                std::string_view env_token, gateway_config& cfg)
-    : file_(file), ctx_(ctx), env_token_(env_token), cfg_(cfg) {}
+                std::string_view env_token,
+                const std::vector<agent_config>& file_agents,
+                gateway_config& cfg)
+    : file_(file), ctx_(ctx), env_token_(env_token),
+      file_agents_(file_agents), cfg_(cfg) {}
 
   bool ok() const noexcept { return error_.empty(); }
   const std::string& error_message() const noexcept { return error_; }
@@ -212,6 +215,7 @@ class config_parser {
   bool parse_agents(const Value* agents);
   bool parse_agent(const Value& item, const std::string& path,
                    agent_config& agent);
+  bool add_file_agents();
   bool parse_bindings(const Value& list, std::string_view path);
   bool parse_match(const Value& match, const std::string& path,
                    binding_match& out);
@@ -225,6 +229,7 @@ class config_parser {
   std::string_view file_;
   const path_context& ctx_;
   std::string_view env_token_;  // WINGMAN_GATEWAY_TOKEN; may be empty
+  const std::vector<agent_config>& file_agents_;  // from agent files
   gateway_config& cfg_;
   std::string error_;
   bool auth_mode_set_ = false;  // gateway.auth.mode was given
@@ -485,6 +490,8 @@ bool config_parser::parse_agents(const Value* agents) {
       cfg_.agents.push_back(std::move(agent));
     }
   }
+  if (!add_file_agents())
+    return false;
   if (cfg_.agents.empty()) {
     agent_config main;
     main.id = "main";
@@ -507,13 +514,31 @@ bool config_parser::parse_agents(const Value* agents) {
   return parse_bindings(*bindings, "agents.bindings");
 }
 
+bool config_parser::add_file_agents() {
+  for (const auto& agent : file_agents_) {
+    for (size_t i = 0; i < cfg_.agents.size(); ++i) {
+      if (cfg_.agents[i].id != agent.id)
+        continue;
+      auto where = cfg_.agents[i].source_file;
+      return fail(where.empty() ? index_path("agents.list", i) + ".id"
+                                : std::string{"agents"},
+                  "agent " + quote_text(agent.id) + " is also defined in "
+                    + agent.source_file
+                    + (where.empty() ? std::string{} : " and " + where)
+                    + " (define each agent in one place)");
+    }
+    cfg_.agents.push_back(agent);
+  }
+  return true;
+}
+
 bool config_parser::parse_agent(const Value& item, const std::string& p,
                                 agent_config& agent) {
   if (!item.IsObject())
     return expected_form(p, "an object", item);
   warn_unknown(item, p,
-               {"id", "name", "default", "workspace", "agentDir", "model",
-                "prompt", "tools", "echo"});
+               {"id", "name", "description", "default", "workspace",
+                "agentDir", "model", "prompt", "tools", "echo"});
   const Value* id = find(item, "id");
   auto id_path = member_path(p, "id");
   if (!id)
@@ -526,6 +551,7 @@ bool config_parser::parse_agent(const Value& item, const std::string& p,
     if (other.id == agent.id)
       return fail(id_path, "duplicate agent id " + quote_text(agent.id));
   if (!string(item, "name", p, agent.name)
+      || !string(item, "description", p, agent.description)
       || !boolean(item, "default", p, agent.is_default)
       || !path_value(item, "workspace", p, agent.workspace)
       || !path_value(item, "agentDir", p, agent.agent_dir)
@@ -720,9 +746,12 @@ bool config_parser::resolve_default(const Value& root) {
     if (marked.empty())
       marked = cfg_.agents[i].id;
     else
-      cfg_.warnings.push_back(index_path("agents.list", i)
-                              + ".default: another agent is already the "
-                                "default (using " + quote_text(marked) + ")");
+      cfg_.warnings.push_back(
+        (cfg_.agents[i].source_file.empty()
+           ? index_path("agents.list", i) + ".default"
+           : cfg_.agents[i].source_file + ": default")
+        + ": another agent is already the default (using "
+        + quote_text(marked) + ")");
   }
   cfg_.default_agent = marked.empty() ? cfg_.agents.front().id : marked;
   return true;
@@ -765,10 +794,9 @@ gateway_config default_config(const path_context& ctx) {
   return cfg;
 }
 
-expected<gateway_config> parse_config(std::string_view text,
-                                      std::string_view file_name,
-                                      const path_context& ctx,
-                                      std::string_view env_token) {
+expected<gateway_config> parse_config(
+  std::string_view text, std::string_view file_name, const path_context& ctx,
+  std::string_view env_token, const std::vector<agent_config>& file_agents) {
   auto fail = [&](std::string message) -> expected<gateway_config> {
     return protocol::error{error_code::config_invalid,
                            std::string{file_name} + ": " + message};
@@ -783,7 +811,7 @@ expected<gateway_config> parse_config(std::string_view text,
   gateway_config cfg;
   cfg.source = std::string{file_name};
   cfg.state_dir = expand_path("~/.wingman", ctx);
-  config_parser parser{file_name, ctx, env_token, cfg};
+  config_parser parser{file_name, ctx, env_token, file_agents, cfg};
   if (!parser.parse_root(doc))
     return protocol::error{error_code::config_invalid,
                            parser.error_message()};

@@ -222,9 +222,40 @@ TEST_CASE("a patch changes only the fields it has") {
   CHECK(a.model == "openai:x");
   CHECK(a.prompt == "old");
   CHECK(encode_agent(a, true)
-        == R"({"id":"a","name":"a","default":true,"model":"openai:x",)"
-           R"("prompt":"old","tools":[],"workspace":"","agentDir":"",)"
-           R"("echo":{"delayMs":0,"chunks":4}})");
+        == R"({"id":"a","name":"a","description":"","default":true,)"
+           R"("model":"openai:x","prompt":"old","tools":[],"workspace":"",)"
+           R"("agentDir":"","echo":{"delayMs":0,"chunks":4}})");
+}
+
+TEST_CASE("description is decoded, applied, written and encoded and file "
+          "is shown for agent files only") {
+  auto a = agent("a");
+  auto p = decode_agent_patch(R"({"description":"Helps"})");
+  REQUIRE(p.has_value());
+  apply_agent_patch(*p, a);
+  CHECK(a.description == "Helps");
+  auto out = config_upsert_agent("{}", a);
+  REQUIRE(out.has_value());
+  CHECK(out->find("\"description\"") != std::string::npos);
+  CHECK(reload(*out).agents.back().description == "Helps");
+  CHECK(encode_agent(a, false).find(R"("description":"Helps")")
+        != std::string::npos);
+  CHECK(encode_agent(a, false).find(R"("file")") == std::string::npos);
+  a.source_file = "/c/agents/a/agent.md";
+  CHECK(encode_agent(a, false).find(R"("file":"/c/agents/a/agent.md")")
+        != std::string::npos);
+  auto bad = decode_agent_patch(R"({"description":1})");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message == "description: expected a string, got 1");
+}
+
+TEST_CASE("without an implicit main (agent files exist) upsert writes only "
+          "the agent") {
+  auto out = config_upsert_agent("{}", agent("x"), false);
+  REQUIRE(out.has_value());
+  auto cfg = reload(*out);
+  REQUIRE(cfg.agents.size() == 1);
+  CHECK(cfg.agents[0].id == "x");
 }
 
 TEST_CASE("voice bodies are validated and secrets are never shown") {

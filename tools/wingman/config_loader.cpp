@@ -3,9 +3,15 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
+#include <utility>
 
 namespace wingman::tools {
 
@@ -31,7 +37,77 @@ protocol::error config_error(std::string msg) {
   return {protocol::error_code::config_invalid, std::move(msg)};
 }
 
+/// Reads a whole file, at most `max_bytes` (more is an error).
+protocol::expected<std::string> read_text(const std::string& path,
+                                          size_t max_bytes,
+                                          std::string_view what) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return config_error(path + ": cannot read the " + std::string{what} + ": "
+                        + std::strerror(errno));
+  std::string text;
+  char buf[8192];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes)
+      return config_error(path + ": the " + std::string{what}
+                          + " is larger than " + std::to_string(max_bytes)
+                          + " bytes");
+  }
+  if (in.bad())
+    return config_error(path + ": cannot read the " + std::string{what});
+  return text;
+}
+
 } // namespace
+
+protocol::expected<std::vector<protocol::agent_file>>
+load_agent_files(const std::string& config_dir) {
+  namespace fs = std::filesystem;
+  std::vector<protocol::agent_file> out;
+  fs::path root = fs::path{config_dir} / "agents";
+  std::error_code ec;
+  if (!fs::is_directory(root, ec))
+    return out;
+  std::vector<std::string> names;
+  for (fs::directory_iterator it{root, ec}, end; !ec && it != end;
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    std::error_code dir_ec;
+    if (!name.empty() && name.front() != '.' && it->is_directory(dir_ec))
+      names.push_back(std::move(name));
+  }
+  if (ec)
+    return config_error(root.string() + ": cannot list the agents folder: "
+                        + ec.message());
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    auto md = (root / name / "agent.md").string();
+    auto json = (root / name / "agent.json").string();
+    bool has_md = fs::exists(md, ec);
+    bool has_json = fs::exists(json, ec);
+    if (has_md && has_json)
+      return config_error(md + " and " + json + " both define agent \"" + name
+                          + "\"; keep one of them");
+    if (!has_md && !has_json)
+      continue;
+    const auto& path = has_md ? md : json;
+    auto text = read_text(path, protocol::max_agent_file_bytes, "agent file");
+    if (!text)
+      return text.error();
+    auto parsed = protocol::parse_agent_file(
+      *text,
+      has_md ? protocol::agent_file_format::md
+             : protocol::agent_file_format::json,
+      name, path);
+    if (!parsed)
+      return parsed.error();
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+std::string default_config_dir() { return home_dir() + "/.wingman"; }
 
 std::string home_dir() {
   if (const char* h = std::getenv("HOME"); h && *h)
@@ -71,11 +147,21 @@ load_config(const config_overrides& o) {
     std::stringstream text;
     text << in.rdbuf();
     ctx.config_dir = dir_of(path);
-    auto parsed = protocol::parse_config(text.str(), path, ctx, env_token);
+    auto files = load_agent_files(ctx.config_dir);
+    if (!files)
+      return files.error();
+    std::vector<protocol::agent_config> file_agents;
+    for (const auto& f : *files)
+      file_agents.push_back(f.agent);
+    auto parsed = protocol::parse_config(text.str(), path, ctx, env_token,
+                                         file_agents);
     if (!parsed)
       return parsed.error();
     cfg = std::move(*parsed);
     cfg.source = path;
+    for (const auto& f : *files)
+      cfg.warnings.insert(cfg.warnings.end(), f.warnings.begin(),
+                          f.warnings.end());
   }
   // Command-line overrides, validated like file values.
   if (!o.host.empty())

@@ -5,6 +5,7 @@
 //   wingman agent --local "prompt"
 //   wingman webhooks list|create|delete|rotate
 //   wingman routines list|create|delete|run
+//   wingman init [--dir D] [--agent id] [--model m] [--force]
 #include <iostream>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "tools/wingman/automation_command.hpp"
 #include "tools/wingman/config_loader.hpp"
 #include "tools/wingman/daemon.hpp"
+#include "tools/wingman/init_command.hpp"
 
 namespace {
 
@@ -134,7 +136,22 @@ int main(int argc, char** argv) {
   for (auto* cmd : {routines_list, routines_create, routines_delete, routines_run})
     add_api_flags(cmd);
 
+  tools::init_options io;
+  auto* init = app.add_subcommand(
+    "init", "Write a starter config and agent (default folder ~/.wingman)");
+  init->add_option("--dir", io.dir,
+                   "Folder for wingman.config.json and agents/ (default "
+                   "~/.wingman)");
+  init->add_option("--agent", io.agent, "Starter agent id (default main)");
+  init->add_option("--model", io.model,
+                   "Starter agent model: echo (default) or provider:model, "
+                   "e.g. lmstudio:qwen2.5-7b-instruct");
+  init->add_flag("--force", io.force, "Overwrite existing files");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (init->parsed())
+    return tools::run_init_command(io);
 
   if (token->parsed()) {
     if (!generate) {
