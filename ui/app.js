@@ -443,6 +443,9 @@ function route() {
     const link = document.querySelector(`.tabs a[data-page=${p}]`);
     if (p === page) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
+  // On a phone the tabs scroll sideways: keep the current one in view.
+  const current = document.querySelector(`.tabs a[data-page=${page}]`);
+  if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   document.body.dataset.page = page;
   if (page === 'stats') startStats(); else stopStats();
   if (page === 'agents') loadAgents();
@@ -1737,7 +1740,7 @@ function renderRunsInto(panel, r) {
         el('table', { class: 'runs' },
           el('caption', { class: 'sr-only', text: `Run history of ${r.name}, newest first` }),
           el('thead', {}, el('tr', {}, ...['Status', 'Trigger', 'Started', 'Duration', 'Request id'].map((t) => el('th', { scope: 'col', text: t })))),
-          el('tbody', {}, ...h.runs.map((run) => el('tr', { 'data-testid': 'routine-run-row', 'data-status': run.status, 'data-request-id': run.requestId },
+          el('tbody', {}, ...h.runs.map((run) => el('tr', { 'data-testid': 'routine-run-row', 'data-status': run.status, 'data-trigger': run.trigger, 'data-request-id': run.requestId },
             el('td', {},
               el('span', { class: 'status-badge', 'data-status': run.status, 'data-testid': 'run-status', text: run.status }),
               run.error ? el('div', { class: 'run-error', 'data-testid': 'run-error', text: run.error }) : null),
@@ -1856,6 +1859,7 @@ function openRoutineForm(r) {
 }
 
 function schedulePreview() {
+  routinesUi.previewSeq += 1;  // an answer for the previous input is stale now
   $('routine-preview-box').dataset.state = 'pending';
   clearTimeout(routinesUi.previewTimer);
   routinesUi.previewTimer = setTimeout(updatePreview, 250);
