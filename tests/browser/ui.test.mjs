@@ -104,6 +104,7 @@ let sessionId = null;
 async function shot(p, name) {
   if (!shots) return;
   mkdirSync(shotDir, { recursive: true });
+  await p.evaluate(() => { const t = document.getElementById('toast'); if (t) t.hidden = true; });
   await p.screenshot({ path: join(shotDir, `${name}.png`) });
 }
 
