@@ -106,7 +106,7 @@ TEST_CASE("routines: cron validated, edited, deleted, kept across restarts") {
   CHECK(call(gw.port(), "GET", "/api/routines").body == "[]");
 }
 
-TEST_CASE("routines: run now reaches subscribers; history and preview") {
+TEST_CASE("routines: run now reaches subscribers, history and preview") {
   temp_dir home;
   gateway_process gw{home.path(), {"--auth-mode", "token", "--token", "tok"}};
   auto made = call(gw.port(), "POST", "/api/routines",
