@@ -1385,9 +1385,9 @@ function scheduleAutoRefresh() {
   autoTimer = null;
   if ($('app-view').hidden) return;
   if (state.page === 'webhooks') {
-    autoTimer = setTimeout(async () => { await loadWebhooks(); scheduleAutoRefresh(); }, AUTO_REFRESH_MS);
+    autoTimer = setTimeout(async () => { if (!document.hidden) await loadWebhooks(); scheduleAutoRefresh(); }, AUTO_REFRESH_MS);
   } else if (state.page === 'routines') {
-    autoTimer = setTimeout(async () => { await refreshRoutinesPage(); scheduleAutoRefresh(); },
+    autoTimer = setTimeout(async () => { if (!document.hidden) await refreshRoutinesPage(); scheduleAutoRefresh(); },
       routinesBusy() ? RUNS_REFRESH_MS : AUTO_REFRESH_MS);
   }
 }
@@ -1505,8 +1505,9 @@ function revealSecret(w, title) {
   $('webhook-reveal-secret').select();
 }
 
-function hideReveal() {
+function hideReveal({ focus = false } = {}) {
   const box = $('webhook-reveal');
+  if (focus && !box.hidden) $('webhook-new').focus();
   box.hidden = true;
   delete box.dataset.webhookId;
   $('webhook-reveal-secret').value = '';
@@ -1591,6 +1592,7 @@ async function saveWebhook(ev) {
     if (editing) {
       await api('PUT', `/api/webhooks/${enc(editing.id)}`, body);
       toast('Webhook saved');
+      $('webhook-new').focus();
     } else {
       const rec = await api('POST', '/api/webhooks', body);
       revealSecret(rec, `Webhook “${rec.name}” created`);
@@ -1944,6 +1946,7 @@ async function saveRoutine(ev) {
     toast(editing ? 'Routine saved' : `Routine ${rec && rec.name ? rec.name : ''} created`);
     $('routine-form').hidden = true;
     routinesUi.editing = null;
+    $('routine-new').focus();
     await loadRoutines();
   } catch (e) {
     if (/^cron/i.test(e.message)) setInvalid($('routine-cron'), true);
@@ -2134,14 +2137,14 @@ function bind() {
   $('agent-cancel').addEventListener('click', () => { $('agent-form').hidden = true; });
   $('agent-form').addEventListener('submit', saveAgent);
   $('webhook-new').addEventListener('click', () => openWebhookForm(null));
-  $('webhook-cancel').addEventListener('click', () => { $('webhook-form').hidden = true; hooks.editing = null; });
+  $('webhook-cancel').addEventListener('click', () => { $('webhook-form').hidden = true; hooks.editing = null; $('webhook-new').focus(); });
   $('webhook-form').addEventListener('submit', saveWebhook);
   $('webhooks-refresh').addEventListener('click', async () => { await loadWebhooks(); scheduleAutoRefresh(); });
-  $('webhook-reveal-done').addEventListener('click', hideReveal);
+  $('webhook-reveal-done').addEventListener('click', () => hideReveal({ focus: true }));
   $('copy-webhook-url').addEventListener('click', (ev) => copyText($('webhook-reveal-url').value, ev.currentTarget));
   $('copy-webhook-secret').addEventListener('click', (ev) => copyText($('webhook-reveal-secret').value, ev.currentTarget));
   $('routine-new').addEventListener('click', () => openRoutineForm(null));
-  $('routine-cancel').addEventListener('click', () => { $('routine-form').hidden = true; routinesUi.editing = null; });
+  $('routine-cancel').addEventListener('click', () => { $('routine-form').hidden = true; routinesUi.editing = null; $('routine-new').focus(); });
   $('routine-form').addEventListener('submit', saveRoutine);
   $('routines-refresh').addEventListener('click', async () => { await refreshRoutinesPage(); scheduleAutoRefresh(); });
   $('routine-cron').addEventListener('input', schedulePreview);
