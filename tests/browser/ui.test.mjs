@@ -499,12 +499,12 @@ test('webhooks page: rotate shows the new secret once, the old one stops working
 
 test('webhooks page: disable and enable', async () => {
   const card = webhookCard();
-  await card.locator(tid('webhook-enabled')).uncheck();
+  await card.locator(tid('webhook-enabled')).click();
   await page.locator(`${tid('webhook-card')}[data-webhook-id="${hook.id}"][data-enabled="false"]`).waitFor();
   assert.equal(await webhookCard().locator(tid('webhook-state')).textContent(), 'disabled');
   assert.equal((await api('GET', `/api/webhooks/${hook.id}`)).body.enabled, false);
   assert.equal((await invokeWebhook(hook.secret, 'while disabled')).status, 403);
-  await webhookCard().locator(tid('webhook-enabled')).check();
+  await webhookCard().locator(tid('webhook-enabled')).click();
   await page.locator(`${tid('webhook-card')}[data-webhook-id="${hook.id}"][data-enabled="true"]`).waitFor();
   assert.equal((await api('GET', `/api/webhooks/${hook.id}`)).body.enabled, true);
 });
@@ -644,7 +644,7 @@ test('routines page: edit with PUT, then disable', async () => {
   assert.equal(rec.id, routine.id, 'edited in place');
   assert.equal((await api('GET', '/api/routines')).body.length, 1);
 
-  await routineCard().locator(tid('routine-enabled')).uncheck();
+  await routineCard().locator(tid('routine-enabled')).click();
   await page.locator(`${tid('routine-card')}[data-routine-id="${routine.id}"][data-enabled="false"]`).waitFor();
   assert.equal(await routineCard().locator(tid('routine-next-run')).textContent(), 'none (disabled)');
   assert.equal((await api('GET', `/api/routines/${routine.id}`)).body.enabled, false);
@@ -656,10 +656,18 @@ test('routines page: a failed call shows the gateway error', async () => {
   await page.locator(tid('routines-refresh')).click();
   const stale = page.locator(`${tid('routine-card')}[data-routine-id="${made.body.id}"]`);
   await stale.waitFor();
-  assert.equal((await api('DELETE', `/api/routines/${made.body.id}`)).status, 200);
+  // Another client deletes it just as this page asks to run it (inside the
+  // request, so the page's own refresh cannot remove the card first); the
+  // real gateway then answers 404.
+  const runUrl = `${base}/api/routines/${made.body.id}/run`;
+  await page.route(runUrl, async (route) => {
+    assert.equal((await api('DELETE', `/api/routines/${made.body.id}`)).status, 200);
+    await route.continue();
+  });
   await stale.locator(tid('routine-run')).click();
   const err = page.locator(tid('routines-error'));
   await err.waitFor();
+  await page.unroute(runUrl);
   assert.equal(await err.textContent(), `Could not run Stale: Routine not found: ${made.body.id}`);
   assert.equal(await err.getAttribute('role'), 'alert');
   await page.locator(tid('routines-refresh')).click();
