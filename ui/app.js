@@ -394,6 +394,8 @@ function logout(message) {
   state.auth = null;
   state.everConnected = false;
   stopStats();
+  stopAutoRefresh();
+  hideReveal();
   showLogin(message);
 }
 
@@ -411,6 +413,7 @@ async function enterApp() {
     : (state.config && state.config.defaultAgentId) || (state.agents[0] && state.agents[0].id) || 'main';
   renderAgentSelect();
   await refreshSessions();
+  state.page = null;  // route() loads the page it shows
   route();
 }
 
@@ -423,23 +426,34 @@ function renderAgentSelect() {
   sel.hidden = state.agents.length <= 1;
 }
 
+const PAGES = ['chat', 'agents', 'webhooks', 'routines', 'stats'];
+
 function parseHash() {
   const h = location.hash.replace(/^#\/?/, '');
   const [page, ...rest] = h.split('/');
-  return { page: ['chat', 'agents', 'stats'].includes(page) ? page : 'chat', arg: rest.length ? decodeURIComponent(rest.join('/')) : null };
+  return { page: PAGES.includes(page) ? page : 'chat', arg: rest.length ? decodeURIComponent(rest.join('/')) : null };
 }
 
 function route() {
   const { page, arg } = parseHash();
+  const previous = state.page;
   state.page = page;
-  for (const p of ['chat', 'agents', 'stats']) {
+  for (const p of PAGES) {
     $(`page-${p}`).hidden = p !== page;
     const link = document.querySelector(`.tabs a[data-page=${p}]`);
     if (p === page) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
   }
+  // On a phone the tabs scroll sideways: keep the current one in view.
+  const current = document.querySelector(`.tabs a[data-page=${page}]`);
+  if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   document.body.dataset.page = page;
   if (page === 'stats') startStats(); else stopStats();
   if (page === 'agents') loadAgents();
+  // A revealed webhook secret is shown once: leaving the page drops it.
+  if (page !== 'webhooks') hideReveal();
+  if (page === 'webhooks' && previous !== 'webhooks') enterWebhooks();
+  if (page === 'routines' && previous !== 'routines') enterRoutines();
+  scheduleAutoRefresh();
   if (page === 'chat') {
     const wanted = arg || (!state.sessionId ? storageGet(LS.session) : state.sessionId);
     if (wanted && wanted !== state.sessionId) selectSession(wanted);
@@ -709,22 +723,29 @@ async function onDeleteClick() {
 }
 
 async function copyKey() {
-  const key = $('session-key').textContent;
+  await copyText($('session-key').textContent, $('copy-key'));
+}
+
+/** Copies `text` to the clipboard; `btn` says whether it worked. */
+async function copyText(text, btn) {
   let ok = false;
   try {
-    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(key); ok = true; }
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); ok = true; }
   } catch { ok = false; }
   if (!ok) {
     const ta = el('textarea', { class: 'offscreen', readonly: true });
-    ta.value = key;
+    ta.value = text;
     document.body.append(ta);
     ta.select();
     try { ok = document.execCommand('copy'); } catch { ok = false; }
     ta.remove();
   }
-  const btn = $('copy-key');
+  const label = btn.dataset.label || btn.textContent;
+  btn.dataset.label = label;
   btn.textContent = ok ? 'Copied' : 'Copy failed';
-  setTimeout(() => { btn.textContent = 'Copy'; }, 1500);
+  if (!ok) toast('Copy failed: select the text and copy it by hand');
+  clearTimeout(btn.copyTimer);
+  btn.copyTimer = setTimeout(() => { btn.textContent = label; }, 1500);
 }
 
 // ---------------------------------------------------------------- requests
@@ -1134,10 +1155,7 @@ async function loadAgents() {
       el('dt', { text: 'Model' }), el('dd', { 'data-testid': 'agent-card-model', text: a.model || 'echo' })),
     a.prompt ? el('p', { class: 'agent-prompt muted', text: a.prompt }) : null)));
   // Keep the sidebar's agent picker in step.
-  if (agents.length) {
-    state.agents = agents.map((a) => ({ id: a.id, name: a.name || a.id, default: !!a.default }));
-    renderAgentSelect();
-  }
+  setAgents(agents);
 }
 
 function openAgentForm(agent) {
@@ -1173,6 +1191,769 @@ async function saveAgent(ev) {
   } catch (e) {
     err.textContent = `Could not save the agent: ${e.message}`;
     err.hidden = false;
+  }
+}
+
+// ---------------------------------------------------------------- automation pages: shared
+
+const AUTO_REFRESH_MS = 5000;      // webhooks and routines lists while shown
+const RUNS_REFRESH_MS = 1000;      // while a routine run is queued or running
+const RUN_FINAL = ['ok', 'error', 'skipped', 'interrupted'];
+
+/**
+ * Shows `text` in an error box. `kind` "load" errors are cleared by the next
+ * successful load; "action" errors stay until the next action.
+ */
+function showError(box, text, kind = 'action') {
+  box.textContent = text || '';
+  box.hidden = !text;
+  box.dataset.kind = text ? kind : '';
+}
+
+/** Reports a failed API call in `box` (a 401 sends the user to sign in). */
+function reportFailure(box, what, e, kind = 'action') {
+  if (e.status === 401) { logout('Session expired: sign in again.'); return; }
+  showError(box, `${what}: ${e.message}`, kind);
+}
+
+/** Marks a form field invalid (or valid) for assistive technology and the style. */
+function setInvalid(input, invalid) {
+  if (invalid) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+}
+
+const LOCAL_ZONE = (() => {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch { return ''; }
+})();
+
+/** `ms` as a date and time; in `timeZone` (with its name) when that is not the browser's. */
+function formatTime(ms, timeZone, { seconds = false } = {}) {
+  if (!ms) return '';
+  const opts = { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' };
+  if (timeZone && timeZone !== LOCAL_ZONE) {
+    opts.timeZone = timeZone;
+    delete opts.dateStyle;
+    delete opts.timeStyle;
+    Object.assign(opts, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+    if (seconds) opts.second = '2-digit';
+  }
+  try {
+    return new Intl.DateTimeFormat(undefined, opts).format(new Date(Number(ms)));
+  } catch {
+    return new Date(Number(ms)).toLocaleString();
+  }
+}
+
+/** How far `ms` is from now, in the past or the future ("in 5 min", "2 h ago"). */
+function distance(ms) {
+  const d = (Number(ms) - Date.now()) / 1000;
+  const a = Math.abs(d);
+  if (a < 45) return d >= 0 ? 'in a moment' : 'just now';
+  const [n, unit] = a < 3600 ? [Math.round(a / 60), 'min'] : a < 86400 ? [Math.round(a / 3600), 'h'] : [Math.round(a / 86400), 'd'];
+  return d >= 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`;
+}
+
+function setTimeText(node) {
+  const ms = Number(node.dataset.ms);
+  node.textContent = `${formatTime(ms, node.dataset.tz)} (${distance(ms)})`;
+}
+
+/** A <time> for `ms` (or `never` when unset); tickTimes() keeps its distance current. */
+function timeEl(ms, { timeZone, testid, never = 'never' } = {}) {
+  if (!ms) return el('span', { class: 'muted', 'data-testid': testid, 'data-empty': 'true', text: never });
+  const node = el('time', {
+    datetime: new Date(Number(ms)).toISOString(), 'data-testid': testid, 'data-ms': String(ms),
+    'data-tz': timeZone || null, title: new Date(Number(ms)).toString(),
+  });
+  setTimeText(node);
+  return node;
+}
+
+function tickTimes(root) {
+  for (const n of root.querySelectorAll('time[data-ms]')) setTimeText(n);
+}
+
+function agentLabel(id) {
+  const a = state.agents.find((x) => x.id === id);
+  return a && a.name && a.name !== id ? `${a.name} (${id})` : id;
+}
+
+/** Fills an agent <select> with the known agents, keeping `current` even if it is gone. */
+function fillAgentPicker(sel, current) {
+  const ids = state.agents.map((a) => a.id);
+  const options = state.agents.map((a) => el('option', { value: a.id, text: agentLabel(a.id) }));
+  if (current && !ids.includes(current)) options.push(el('option', { value: current, text: `${current} (no longer configured)` }));
+  sel.replaceChildren(...options);
+  sel.value = current || (ids.includes(state.agentId) ? state.agentId : ids[0] || '');
+}
+
+function setAgents(agents) {
+  if (!agents.length) return;
+  state.agents = agents.map((a) => ({ id: a.id, name: a.name || a.id, default: !!a.default }));
+  renderAgentSelect();
+}
+
+/** Reloads the agent list (for the pickers); failures go to `errBox`. */
+async function refreshAgentList(errBox) {
+  try {
+    const data = await api('GET', '/api/agents');
+    setAgents(Array.isArray(data) ? data : (data && data.agents) || []);
+  } catch (e) {
+    reportFailure(errBox, 'Could not load the agents', e, 'load');
+  }
+}
+
+/**
+ * A button that asks for confirmation: the first click arms it (showing
+ * `armedLabel` for 4 s), the second runs `action`.
+ */
+function confirmButton(attrs, label, armedLabel, action) {
+  const btn = el('button', { type: 'button', class: 'ghost small-btn danger', ...attrs, text: label });
+  let timer = null;
+  const disarm = () => { clearTimeout(timer); btn.classList.remove('armed'); btn.textContent = label; };
+  btn.addEventListener('click', async () => {
+    if (!btn.classList.contains('armed')) {
+      btn.classList.add('armed');
+      btn.textContent = armedLabel;
+      clearTimeout(timer);
+      timer = setTimeout(disarm, 4000);
+      return;
+    }
+    disarm();
+    btn.disabled = true;
+    try { await action(); } finally { btn.disabled = false; }
+  });
+  btn.addEventListener('blur', () => { if (btn.classList.contains('armed')) setTimeout(() => { if (document.activeElement !== btn) disarm(); }, 200); });
+  return btn;
+}
+
+/**
+ * Renders `records` into `list` as cards keyed by id: a card whose record did
+ * not change is kept as it is (so polling does not disturb the user), and
+ * focus inside a rebuilt card moves to the same control in its replacement.
+ */
+function renderKeyed(list, records, build) {
+  const old = new Map(Array.from(list.children, (c) => [c.dataset.key, c]));
+  const active = document.activeElement;
+  const activeCard = active && list.contains(active) ? active.closest('[data-key]') : null;
+  const focus = activeCard ? { key: activeCard.dataset.key, testid: active.dataset.testid } : null;
+  const nodes = records.map((r) => {
+    const sig = JSON.stringify(r);
+    const prev = old.get(r.id);
+    if (prev && prev.dataset.sig === sig) return prev;
+    const card = build(r);
+    card.dataset.key = r.id;
+    card.dataset.sig = sig;
+    return card;
+  });
+  const same = nodes.length === list.children.length && nodes.every((n, i) => list.children[i] === n);
+  if (!same) list.replaceChildren(...nodes);
+  tickTimes(list);
+  if (focus && !active.isConnected && focus.testid) {
+    const card = nodes.find((n) => n.dataset.key === focus.key);
+    const target = card && card.querySelector(`[data-testid="${focus.testid}"]`);
+    if (target) target.focus();
+  }
+}
+
+/** Opens a session (a webhook's or routine's thread) in the chat view. */
+async function openThread(sessionId, agentId) {
+  if (agentId && agentId !== state.agentId && state.agents.some((a) => a.id === agentId)) {
+    state.agentId = agentId;
+    storageSet(LS.agent, agentId);
+    $('agent-select').value = agentId;
+  }
+  sessionsEpoch += 1;
+  await refreshSessions();
+  const same = state.sessionId === sessionId;
+  navigate(`#/chat/${enc(sessionId)}`);
+  if (same) await loadHistory(sessionId, { keepPending: true });
+}
+
+function threadLink(sessionId, agentId, testid) {
+  return el('a', {
+    href: `#/chat/${enc(sessionId)}`, class: 'thread-link', 'data-testid': testid,
+    title: 'Open the thread in the chat',
+    onclick: (ev) => { ev.preventDefault(); openThread(sessionId, agentId); },
+  }, el('code', { text: sessionId }));
+}
+
+let autoTimer = null;
+
+/** Polls the shown automation page (faster while a routine run is in flight). */
+function scheduleAutoRefresh() {
+  clearTimeout(autoTimer);
+  autoTimer = null;
+  if ($('app-view').hidden) return;
+  if (state.page === 'webhooks') {
+    autoTimer = setTimeout(async () => { if (!document.hidden) await loadWebhooks(); scheduleAutoRefresh(); }, AUTO_REFRESH_MS);
+  } else if (state.page === 'routines') {
+    autoTimer = setTimeout(async () => { if (!document.hidden) await refreshRoutinesPage(); scheduleAutoRefresh(); },
+      routinesBusy() ? RUNS_REFRESH_MS : AUTO_REFRESH_MS);
+  }
+}
+
+function stopAutoRefresh() {
+  clearTimeout(autoTimer);
+  autoTimer = null;
+}
+
+// ---------------------------------------------------------------- webhooks page
+
+const hooks = { list: [], editing: null, loadSeq: 0 };
+
+function webhookUrl(w) {
+  return location.origin + (w.url || `/webhooks/${enc(w.id)}`);
+}
+
+function webhookThread(w) {
+  return w.sessionId || `agent:${w.agentId}:webhook:${w.id}`;
+}
+
+async function enterWebhooks() {
+  await refreshAgentList($('webhooks-error'));
+  await loadWebhooks();
+}
+
+async function loadWebhooks() {
+  const err = $('webhooks-error');
+  const seq = ++hooks.loadSeq;
+  let data;
+  try {
+    data = await api('GET', '/api/webhooks');
+  } catch (e) {
+    if (seq === hooks.loadSeq) reportFailure(err, 'Could not load the webhooks', e, 'load');
+    return;
+  }
+  if (seq !== hooks.loadSeq) return;
+  if (err.dataset.kind === 'load') showError(err, '');
+  hooks.list = (Array.isArray(data) ? data : []).sort((a, b) => (b.createdAt || 0) - (a.createdAt || 0));
+  renderKeyed($('webhook-list'), hooks.list, webhookCard);
+  $('webhook-empty').hidden = hooks.list.length > 0;
+}
+
+function webhookCard(w) {
+  const err = $('webhooks-error');
+  const titleId = `webhook-title-${w.id}`;
+  const described = { 'aria-describedby': titleId };
+  const url = webhookUrl(w);
+  const thread = webhookThread(w);
+  const toggle = el('input', { type: 'checkbox', 'data-testid': 'webhook-enabled', checked: w.enabled, ...described });
+  toggle.addEventListener('change', async () => {
+    const on = toggle.checked;
+    toggle.disabled = true;
+    showError(err, '');
+    try {
+      await api('PUT', `/api/webhooks/${enc(w.id)}`, { enabled: on });
+      toast(`${w.name} ${on ? 'enabled' : 'disabled'}`);
+      await loadWebhooks();
+    } catch (e) {
+      toggle.checked = !on;
+      reportFailure(err, `Could not ${on ? 'enable' : 'disable'} ${w.name}`, e);
+    } finally {
+      toggle.disabled = false;
+    }
+  });
+  const copyUrl = el('button', {
+    type: 'button', class: 'ghost small-btn', 'data-testid': 'webhook-copy-url', text: 'Copy',
+    'aria-label': `Copy the URL of ${w.name}`, onclick: (ev) => copyText(url, ev.currentTarget),
+  });
+  return el('li', { class: 'card auto-card', 'data-testid': 'webhook-card', 'data-webhook-id': w.id, 'data-enabled': String(!!w.enabled) },
+    el('div', { class: 'auto-card-head' },
+      el('h3', { id: titleId, 'data-testid': 'webhook-card-name', text: w.name }),
+      w.preset ? el('span', { class: 'badge', 'data-testid': 'webhook-preset-badge', text: w.preset }) : null,
+      el('span', { class: `badge ${w.enabled ? 'on' : 'off'}`, 'data-testid': 'webhook-state', text: w.enabled ? 'enabled' : 'disabled' })),
+    el('dl', { class: 'meta' },
+      el('dt', { text: 'Agent' }), el('dd', { 'data-testid': 'webhook-agent-name', text: agentLabel(w.agentId) }),
+      w.eventLabel ? el('dt', { text: 'Event' }) : null,
+      w.eventLabel ? el('dd', { 'data-testid': 'webhook-event', text: w.eventLabel }) : null,
+      el('dt', { text: 'URL' }), el('dd', { class: 'with-copy' }, el('code', { 'data-testid': 'webhook-url', text: url }), copyUrl),
+      el('dt', { text: 'Secret' }), el('dd', {}, el('code', { 'data-testid': 'webhook-secret', text: w.secret || '(none)' })),
+      el('dt', { text: 'Last trigger' }), el('dd', {}, timeEl(w.lastTriggeredAt, { testid: 'webhook-last-trigger' })),
+      el('dt', { text: 'Allowed from' }), el('dd', { 'data-testid': 'webhook-allowlist-text', text: (w.allowlist || []).length ? w.allowlist.join(', ') : 'any address' }),
+      el('dt', { text: 'Thread' }), el('dd', {}, threadLink(thread, w.agentId, 'webhook-thread'))),
+    el('div', { class: 'card-actions' },
+      el('label', { class: 'toggle' }, toggle, ' Enabled'),
+      el('button', { type: 'button', class: 'ghost small-btn', 'data-testid': 'webhook-edit', text: 'Edit', ...described, onclick: () => openWebhookForm(w) }),
+      confirmButton({ 'data-testid': 'webhook-rotate', ...described, class: 'ghost small-btn' }, 'Rotate secret', 'Confirm rotate', () => rotateWebhook(w)),
+      confirmButton({ 'data-testid': 'webhook-delete', ...described }, 'Delete', 'Confirm delete', () => deleteWebhook(w))));
+}
+
+/** Shows a full secret (only ever returned by create and rotate) until "Done". */
+function revealSecret(w, title) {
+  const url = webhookUrl(w);
+  $('webhook-reveal-title').textContent = title;
+  $('webhook-reveal-url').value = url;
+  $('webhook-reveal-secret').value = w.secret || '';
+  const hint = $('webhook-reveal-hint');
+  const example = $('webhook-reveal-example');
+  if (w.preset === 'github') {
+    hint.textContent = 'In GitHub (Settings → Webhooks): Payload URL = this URL, content type application/json, Secret = this secret. Calls must carry a valid X-Hub-Signature-256.';
+    example.hidden = true;
+    example.textContent = '';
+  } else {
+    hint.textContent = w.preset === 'gog-gmail'
+      ? 'Point gogcli\'s Gmail watch at this URL and send the secret in the x-wingman-secret header (or as ?secret=). A test call:'
+      : 'Send the secret in the x-wingman-secret header (or as ?secret=). A test call:';
+    example.hidden = false;
+    example.textContent = `curl -X POST '${url}' \\\n  -H 'x-wingman-secret: ${w.secret}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"text":"hello"}'`;
+  }
+  const box = $('webhook-reveal');
+  box.dataset.webhookId = w.id;
+  box.hidden = false;
+  box.scrollIntoView({ block: 'nearest' });
+  $('webhook-reveal-secret').focus();
+  $('webhook-reveal-secret').select();
+}
+
+function hideReveal({ focus = false } = {}) {
+  const box = $('webhook-reveal');
+  if (focus && !box.hidden) $('webhook-new').focus();
+  box.hidden = true;
+  delete box.dataset.webhookId;
+  $('webhook-reveal-secret').value = '';
+  $('webhook-reveal-url').value = '';
+  $('webhook-reveal-example').textContent = '';
+}
+
+async function rotateWebhook(w) {
+  const err = $('webhooks-error');
+  showError(err, '');
+  try {
+    const rec = await api('POST', `/api/webhooks/${enc(w.id)}/rotate`);
+    revealSecret(rec, `New secret for “${rec.name}”`);
+    toast('Secret rotated: the old one no longer works');
+    await loadWebhooks();
+  } catch (e) {
+    reportFailure(err, `Could not rotate the secret of ${w.name}`, e);
+  }
+}
+
+async function deleteWebhook(w) {
+  const err = $('webhooks-error');
+  showError(err, '');
+  try {
+    await api('DELETE', `/api/webhooks/${enc(w.id)}`);
+    if ($('webhook-reveal').dataset.webhookId === w.id) hideReveal();
+    if (hooks.editing && hooks.editing.id === w.id) $('webhook-form').hidden = true;
+    toast(`Webhook ${w.name} deleted`);
+    await loadWebhooks();
+  } catch (e) {
+    reportFailure(err, `Could not delete ${w.name}`, e);
+  }
+}
+
+function openWebhookForm(w) {
+  hooks.editing = w || null;
+  $('webhook-form-title').textContent = w ? `Edit ${w.name}` : 'New webhook';
+  document.querySelector('[data-testid=webhook-save]').textContent = w ? 'Save' : 'Create';
+  fillAgentPicker($('webhook-agent'), w ? w.agentId : null);
+  $('webhook-name').value = w ? w.name : '';
+  $('webhook-preset').value = w ? w.preset || '' : '';
+  $('webhook-event-label').value = w ? w.eventLabel || '' : '';
+  $('webhook-session').value = w ? w.sessionId || '' : '';
+  $('webhook-allowlist').value = w ? (w.allowlist || []).join('\n') : '';
+  $('webhook-enabled').checked = w ? !!w.enabled : true;
+  for (const id of ['webhook-name', 'webhook-allowlist']) setInvalid($(id), false);
+  showError($('webhook-form-error'), '');
+  $('webhook-form').hidden = false;
+  $('webhook-form').scrollIntoView({ block: 'nearest' });
+  $('webhook-name').focus();
+}
+
+function splitList(text) {
+  return text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+async function saveWebhook(ev) {
+  ev.preventDefault();
+  const errBox = $('webhook-form-error');
+  showError(errBox, '');
+  const name = $('webhook-name').value.trim();
+  setInvalid($('webhook-name'), !name);
+  setInvalid($('webhook-allowlist'), false);
+  if (!name) {
+    showError(errBox, 'Enter a name for the webhook.');
+    $('webhook-name').focus();
+    return;
+  }
+  const body = {
+    name,
+    agentId: $('webhook-agent').value,
+    preset: $('webhook-preset').value,
+    eventLabel: $('webhook-event-label').value.trim(),
+    sessionId: $('webhook-session').value.trim(),
+    allowlist: splitList($('webhook-allowlist').value),
+    enabled: $('webhook-enabled').checked,
+  };
+  const editing = hooks.editing;
+  const submit = document.querySelector('[data-testid=webhook-save]');
+  submit.disabled = true;
+  try {
+    if (editing) {
+      await api('PUT', `/api/webhooks/${enc(editing.id)}`, body);
+      toast('Webhook saved');
+      $('webhook-new').focus();
+    } else {
+      const rec = await api('POST', '/api/webhooks', body);
+      revealSecret(rec, `Webhook “${rec.name}” created`);
+    }
+    $('webhook-form').hidden = true;
+    hooks.editing = null;
+    await loadWebhooks();
+  } catch (e) {
+    if (/^allowlist/.test(e.message)) setInvalid($('webhook-allowlist'), true);
+    reportFailure(errBox, editing ? 'Could not save the webhook' : 'Could not create the webhook', e);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- routines page
+
+const routinesUi = {
+  list: [],
+  editing: null,
+  loadSeq: 0,
+  open: new Set(),        // routine ids whose history is shown
+  runs: new Map(),        // routine id -> {runs, error}
+  awaiting: new Map(),    // routine id -> request id of a "Run now" not yet finished
+  previewSeq: 0,
+  previewTimer: null,
+};
+
+function routineThread(r) {
+  return r.sessionId || `agent:${r.agentId}:routine:${r.id}`;
+}
+
+async function enterRoutines() {
+  await refreshAgentList($('routines-error'));
+  await refreshRoutinesPage();
+}
+
+async function refreshRoutinesPage() {
+  await loadRoutines();
+  await Promise.all(Array.from(routinesUi.open, (id) => loadRuns(id)));
+}
+
+/** True while a run shown (or just requested) has not finished. */
+function routinesBusy() {
+  if (routinesUi.awaiting.size) return true;
+  for (const id of routinesUi.open) {
+    const h = routinesUi.runs.get(id);
+    if (h && h.runs.some((x) => !RUN_FINAL.includes(x.status))) return true;
+  }
+  return false;
+}
+
+async function loadRoutines() {
+  const err = $('routines-error');
+  const seq = ++routinesUi.loadSeq;
+  let data;
+  try {
+    data = await api('GET', '/api/routines');
+  } catch (e) {
+    if (seq === routinesUi.loadSeq) reportFailure(err, 'Could not load the routines', e, 'load');
+    return;
+  }
+  if (seq !== routinesUi.loadSeq) return;
+  if (err.dataset.kind === 'load') showError(err, '');
+  routinesUi.list = (Array.isArray(data) ? data : []).sort((a, b) => (b.createdAt || 0) - (a.createdAt || 0));
+  for (const id of Array.from(routinesUi.open)) if (!routinesUi.list.some((r) => r.id === id)) routinesUi.open.delete(id);
+  renderKeyed($('routine-list'), routinesUi.list, routineCard);
+  $('routine-empty').hidden = routinesUi.list.length > 0;
+}
+
+function routineCard(r) {
+  const err = $('routines-error');
+  const titleId = `routine-title-${r.id}`;
+  const historyId = `routine-history-${r.id}`;
+  const described = { 'aria-describedby': titleId };
+  const zone = r.timezone || 'UTC';
+  const toggle = el('input', { type: 'checkbox', 'data-testid': 'routine-enabled', checked: r.enabled, ...described });
+  toggle.addEventListener('change', async () => {
+    const on = toggle.checked;
+    toggle.disabled = true;
+    showError(err, '');
+    try {
+      await api('PUT', `/api/routines/${enc(r.id)}`, { enabled: on });
+      toast(`${r.name} ${on ? 'enabled' : 'disabled'}`);
+      await loadRoutines();
+    } catch (e) {
+      toggle.checked = !on;
+      reportFailure(err, `Could not ${on ? 'enable' : 'disable'} ${r.name}`, e);
+    } finally {
+      toggle.disabled = false;
+    }
+  });
+  const open = routinesUi.open.has(r.id);
+  const history = el('div', { class: 'run-history', id: historyId, 'data-testid': 'routine-history', hidden: !open });
+  renderRunsInto(history, r);
+  const historyBtn = el('button', {
+    type: 'button', class: 'ghost small-btn', 'data-testid': 'routine-history-toggle', text: 'History',
+    'aria-expanded': String(open), 'aria-controls': historyId, ...described,
+    onclick: (ev) => toggleHistory(r, ev.currentTarget),
+  });
+  const runBtn = el('button', {
+    type: 'button', class: 'ghost small-btn', 'data-testid': 'routine-run', text: 'Run now', ...described,
+    onclick: (ev) => runRoutine(r, ev.currentTarget),
+  });
+  return el('li', { class: 'card auto-card', 'data-testid': 'routine-card', 'data-routine-id': r.id, 'data-enabled': String(!!r.enabled) },
+    el('div', { class: 'auto-card-head' },
+      el('h3', { id: titleId, 'data-testid': 'routine-card-name', text: r.name }),
+      el('span', { class: `badge ${r.enabled ? 'on' : 'off'}`, 'data-testid': 'routine-state', text: r.enabled ? 'enabled' : 'disabled' })),
+    el('dl', { class: 'meta' },
+      el('dt', { text: 'Agent' }), el('dd', { 'data-testid': 'routine-agent-name', text: agentLabel(r.agentId) }),
+      el('dt', { text: 'Schedule' }), el('dd', {},
+        el('code', { 'data-testid': 'routine-cron-text', text: r.cron }),
+        el('span', { class: 'muted', 'data-testid': 'routine-timezone-text', text: ` · ${zone}` })),
+      el('dt', { text: 'Next run' }), el('dd', {},
+        r.enabled ? timeEl(r.nextRunAt, { timeZone: r.timezone || 'UTC', testid: 'routine-next-run', never: 'not scheduled' })
+          : el('span', { class: 'muted', 'data-testid': 'routine-next-run', 'data-empty': 'true', text: 'none (disabled)' })),
+      el('dt', { text: 'Last run' }), el('dd', {}, timeEl(r.lastRunAt, { testid: 'routine-last-run' })),
+      el('dt', { text: 'Missed runs' }), el('dd', { text: r.missedRunPolicy === 'run-once' ? 'run once after a restart' : 'skipped' }),
+      el('dt', { text: 'Thread' }), el('dd', {}, threadLink(routineThread(r), r.agentId, 'routine-thread'))),
+    el('p', { class: 'agent-prompt muted', 'data-testid': 'routine-prompt-text', text: r.prompt }),
+    el('div', { class: 'card-actions' },
+      el('label', { class: 'toggle' }, toggle, ' Enabled'),
+      runBtn,
+      historyBtn,
+      el('button', { type: 'button', class: 'ghost small-btn', 'data-testid': 'routine-edit', text: 'Edit', ...described, onclick: () => openRoutineForm(r) }),
+      confirmButton({ 'data-testid': 'routine-delete', ...described }, 'Delete', 'Confirm delete', () => deleteRoutine(r))),
+    history);
+}
+
+function formatDuration(ms) {
+  if (ms === null || ms === undefined) return '…';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
+}
+
+function renderRunsInto(panel, r) {
+  const h = routinesUi.runs.get(r.id);
+  const parts = [];
+  if (!h) {
+    parts.push(el('p', { class: 'muted small', text: 'Loading the run history…' }));
+  } else {
+    if (h.error) parts.push(el('p', { class: 'error small', role: 'alert', 'data-testid': 'routine-history-error', text: `Could not load the run history: ${h.error}` }));
+    if (!h.runs.length && !h.error) parts.push(el('p', { class: 'muted small', 'data-testid': 'routine-history-empty', text: 'No runs yet.' }));
+    if (h.runs.length) {
+      parts.push(el('div', { class: 'table-wrap' },
+        el('table', { class: 'runs' },
+          el('caption', { class: 'sr-only', text: `Run history of ${r.name}, newest first` }),
+          el('thead', {}, el('tr', {}, ...['Status', 'Trigger', 'Started', 'Duration', 'Request id'].map((t) => el('th', { scope: 'col', text: t })))),
+          el('tbody', {}, ...h.runs.map((run) => el('tr', { 'data-testid': 'routine-run-row', 'data-status': run.status, 'data-trigger': run.trigger, 'data-request-id': run.requestId },
+            el('td', {},
+              el('span', { class: 'status-badge', 'data-status': run.status, 'data-testid': 'run-status', text: run.status }),
+              run.error ? el('div', { class: 'run-error', 'data-testid': 'run-error', text: run.error }) : null),
+            el('td', { text: run.trigger }),
+            el('td', {}, run.startedAt ? el('time', { datetime: new Date(run.startedAt).toISOString(), text: formatTime(run.startedAt, null, { seconds: true }) }) : '–'),
+            el('td', { 'data-testid': 'run-duration', text: formatDuration(run.durationMs) }),
+            el('td', {}, el('code', { 'data-testid': 'run-request-id', text: run.requestId }))))))));
+    }
+  }
+  panel.replaceChildren(el('h4', { class: 'history-title', text: 'Run history' }), ...parts);
+}
+
+function historyPanel(id) {
+  const card = document.querySelector(`#routine-list [data-key="${CSS.escape(id)}"]`);
+  return card ? card.querySelector('.run-history') : null;
+}
+
+async function loadRuns(id) {
+  let entry;
+  try {
+    const runs = await api('GET', `/api/routines/${enc(id)}/runs?limit=20`);
+    entry = { runs: Array.isArray(runs) ? runs : [], error: null };
+  } catch (e) {
+    if (e.status === 401) { logout('Session expired: sign in again.'); return; }
+    const prev = routinesUi.runs.get(id);
+    entry = { runs: prev ? prev.runs : [], error: e.message };
+  }
+  routinesUi.runs.set(id, entry);
+  const waiting = routinesUi.awaiting.get(id);
+  if (waiting && entry.runs.some((x) => x.requestId === waiting && RUN_FINAL.includes(x.status))) {
+    routinesUi.awaiting.delete(id);
+    loadRoutines();   // lastRunAt moved
+  }
+  const panel = historyPanel(id);
+  const r = routinesUi.list.find((x) => x.id === id);
+  if (panel && r) renderRunsInto(panel, r);
+}
+
+function toggleHistory(r, btn) {
+  const panel = historyPanel(r.id);
+  const open = !routinesUi.open.has(r.id);
+  if (open) routinesUi.open.add(r.id); else routinesUi.open.delete(r.id);
+  btn.setAttribute('aria-expanded', String(open));
+  if (panel) panel.hidden = !open;
+  if (open) loadRuns(r.id).then(scheduleAutoRefresh);
+}
+
+async function runRoutine(r, btn) {
+  const err = $('routines-error');
+  showError(err, '');
+  btn.disabled = true;
+  try {
+    const res = await api('POST', `/api/routines/${enc(r.id)}/run`);
+    toast(`${r.name}: run started (${res && res.requestId ? res.requestId : 'queued'})`);
+    if (res && res.requestId) routinesUi.awaiting.set(r.id, res.requestId);
+    routinesUi.open.add(r.id);
+    const panel = historyPanel(r.id);
+    if (panel) {
+      panel.hidden = false;
+      const toggle = panel.closest('[data-key]').querySelector('[data-testid=routine-history-toggle]');
+      if (toggle) toggle.setAttribute('aria-expanded', 'true');
+    }
+    await loadRuns(r.id);
+    scheduleAutoRefresh();
+  } catch (e) {
+    reportFailure(err, `Could not run ${r.name}`, e);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function deleteRoutine(r) {
+  const err = $('routines-error');
+  showError(err, '');
+  try {
+    await api('DELETE', `/api/routines/${enc(r.id)}`);
+    routinesUi.open.delete(r.id);
+    routinesUi.runs.delete(r.id);
+    routinesUi.awaiting.delete(r.id);
+    if (routinesUi.editing && routinesUi.editing.id === r.id) $('routine-form').hidden = true;
+    toast(`Routine ${r.name} deleted`);
+    await loadRoutines();
+  } catch (e) {
+    reportFailure(err, `Could not delete ${r.name}`, e);
+  }
+}
+
+function fillTimezones() {
+  const list = $('timezone-list');
+  if (list.childElementCount) return;
+  let zones = [];
+  try { zones = Intl.supportedValuesOf('timeZone'); } catch { zones = []; }
+  if (LOCAL_ZONE && !zones.includes(LOCAL_ZONE)) zones.unshift(LOCAL_ZONE);
+  list.replaceChildren(...['UTC', ...zones.filter((z) => z !== 'UTC')].map((z) => el('option', { value: z })));
+}
+
+function openRoutineForm(r) {
+  routinesUi.editing = r || null;
+  fillTimezones();
+  $('routine-form-title').textContent = r ? `Edit ${r.name}` : 'New routine';
+  document.querySelector('[data-testid=routine-save]').textContent = r ? 'Save' : 'Create';
+  fillAgentPicker($('routine-agent'), r ? r.agentId : null);
+  $('routine-name').value = r ? r.name : '';
+  $('routine-cron').value = r ? r.cron : '';
+  $('routine-timezone').value = r ? r.timezone || '' : '';
+  $('routine-prompt').value = r ? r.prompt : '';
+  $('routine-session').value = r ? r.sessionId || '' : '';
+  $('routine-missed').value = r ? r.missedRunPolicy || 'skip' : 'skip';
+  $('routine-enabled').checked = r ? !!r.enabled : true;
+  for (const id of ['routine-name', 'routine-cron', 'routine-timezone', 'routine-prompt']) setInvalid($(id), false);
+  showError($('routine-form-error'), '');
+  $('routine-form').hidden = false;
+  updatePreview();
+  $('routine-form').scrollIntoView({ block: 'nearest' });
+  $('routine-name').focus();
+}
+
+function schedulePreview() {
+  routinesUi.previewSeq += 1;  // an answer for the previous input is stale now
+  $('routine-preview-box').dataset.state = 'pending';
+  clearTimeout(routinesUi.previewTimer);
+  routinesUi.previewTimer = setTimeout(updatePreview, 250);
+}
+
+/** Asks the gateway for the next five fire times of the cron in the form. */
+async function updatePreview() {
+  clearTimeout(routinesUi.previewTimer);
+  const box = $('routine-preview-box');
+  const cron = $('routine-cron').value.trim();
+  const tz = $('routine-timezone').value.trim();
+  const seq = ++routinesUi.previewSeq;
+  const error = $('routine-cron-error');
+  const status = $('routine-preview-status');
+  const show = (state, message) => {
+    box.dataset.state = state;
+    error.textContent = state === 'error' ? message : '';
+    error.hidden = state !== 'error';
+    status.textContent = state === 'error' ? '' : message;
+    if (state !== 'ok') $('routine-preview-wrap').hidden = true;
+  };
+  if (!cron) {
+    setInvalid($('routine-cron'), false);
+    setInvalid($('routine-timezone'), false);
+    show('empty', 'Enter a schedule to see its next runs.');
+    return;
+  }
+  box.dataset.state = 'pending';
+  status.textContent = 'Checking the schedule…';
+  let data;
+  try {
+    data = await api('GET', `/api/routines/preview?cron=${enc(cron)}${tz ? `&timezone=${enc(tz)}` : ''}`);
+  } catch (e) {
+    if (seq !== routinesUi.previewSeq) return;
+    if (e.status === 401) { logout('Session expired: sign in again.'); return; }
+    const zoneError = /^timezone/i.test(e.message);
+    setInvalid($('routine-cron'), !zoneError && e.status === 400);
+    setInvalid($('routine-timezone'), zoneError);
+    show('error', e.status === 400 ? e.message : `Could not check the schedule: ${e.message}`);
+    return;
+  }
+  if (seq !== routinesUi.previewSeq) return;
+  setInvalid($('routine-cron'), false);
+  setInvalid($('routine-timezone'), false);
+  const runs = (data && data.nextRuns) || [];
+  const zone = tz || 'UTC';
+  $('routine-preview').replaceChildren(...runs.map((ms) => el('li', { 'data-testid': 'routine-preview-item', 'data-ms': String(ms) },
+    el('time', { datetime: new Date(ms).toISOString(), text: formatTime(ms, zone) }),
+    zone !== LOCAL_ZONE ? el('span', { class: 'muted', text: ` · your time ${formatTime(ms, LOCAL_ZONE || undefined)}` }) : null)));
+  $('routine-preview-wrap').hidden = runs.length === 0;
+  show('ok', runs.length ? `Times in ${zone}.` : 'This schedule never fires.');
+}
+
+async function saveRoutine(ev) {
+  ev.preventDefault();
+  const errBox = $('routine-form-error');
+  showError(errBox, '');
+  const body = {
+    name: $('routine-name').value.trim(),
+    agentId: $('routine-agent').value,
+    cron: $('routine-cron').value.trim(),
+    timezone: $('routine-timezone').value.trim(),
+    prompt: $('routine-prompt').value.trim(),
+    sessionId: $('routine-session').value.trim(),
+    missedRunPolicy: $('routine-missed').value,
+    enabled: $('routine-enabled').checked,
+  };
+  const missing = [['name', 'routine-name', 'a name'], ['cron', 'routine-cron', 'a schedule'], ['prompt', 'routine-prompt', 'a prompt']]
+    .filter(([key, id]) => { setInvalid($(id), !body[key]); return !body[key]; });
+  if (missing.length) {
+    showError(errBox, `Enter ${missing.map((m) => m[2]).join(', ')}.`);
+    $(missing[0][1]).focus();
+    return;
+  }
+  const editing = routinesUi.editing;
+  const submit = document.querySelector('[data-testid=routine-save]');
+  submit.disabled = true;
+  try {
+    const rec = editing
+      ? await api('PUT', `/api/routines/${enc(editing.id)}`, body)
+      : await api('POST', '/api/routines', body);
+    toast(editing ? 'Routine saved' : `Routine ${rec && rec.name ? rec.name : ''} created`);
+    $('routine-form').hidden = true;
+    routinesUi.editing = null;
+    $('routine-new').focus();
+    await loadRoutines();
+  } catch (e) {
+    if (/^cron/i.test(e.message)) setInvalid($('routine-cron'), true);
+    if (/^timezone/i.test(e.message)) setInvalid($('routine-timezone'), true);
+    reportFailure(errBox, editing ? 'Could not save the routine' : 'Could not create the routine', e);
+  } finally {
+    submit.disabled = false;
   }
 }
 
@@ -1355,6 +2136,19 @@ function bind() {
   $('agent-new').addEventListener('click', () => openAgentForm(null));
   $('agent-cancel').addEventListener('click', () => { $('agent-form').hidden = true; });
   $('agent-form').addEventListener('submit', saveAgent);
+  $('webhook-new').addEventListener('click', () => openWebhookForm(null));
+  $('webhook-cancel').addEventListener('click', () => { $('webhook-form').hidden = true; hooks.editing = null; $('webhook-new').focus(); });
+  $('webhook-form').addEventListener('submit', saveWebhook);
+  $('webhooks-refresh').addEventListener('click', async () => { await loadWebhooks(); scheduleAutoRefresh(); });
+  $('webhook-reveal-done').addEventListener('click', () => hideReveal({ focus: true }));
+  $('copy-webhook-url').addEventListener('click', (ev) => copyText($('webhook-reveal-url').value, ev.currentTarget));
+  $('copy-webhook-secret').addEventListener('click', (ev) => copyText($('webhook-reveal-secret').value, ev.currentTarget));
+  $('routine-new').addEventListener('click', () => openRoutineForm(null));
+  $('routine-cancel').addEventListener('click', () => { $('routine-form').hidden = true; routinesUi.editing = null; $('routine-new').focus(); });
+  $('routine-form').addEventListener('submit', saveRoutine);
+  $('routines-refresh').addEventListener('click', async () => { await refreshRoutinesPage(); scheduleAutoRefresh(); });
+  $('routine-cron').addEventListener('input', schedulePreview);
+  $('routine-timezone').addEventListener('input', schedulePreview);
   window.addEventListener('hashchange', () => { if (!$('app-view').hidden) route(); });
   // Let a restarted gateway be noticed quickly when the tab comes back.
   window.addEventListener('online', () => { if (!conn.ready && !conn.stopped) { conn.attempt = 0; connect(); } });

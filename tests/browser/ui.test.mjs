@@ -104,6 +104,7 @@ let sessionId = null;
 async function shot(p, name) {
   if (!shots) return;
   mkdirSync(shotDir, { recursive: true });
+  await p.evaluate(() => { const t = document.getElementById('toast'); if (t) t.hidden = true; });
   await p.screenshot({ path: join(shotDir, `${name}.png`) });
 }
 
@@ -391,6 +392,328 @@ test('delete the session', async () => {
   assert.equal(await page.locator(tid('session-item')).count(), 0);
   const list = await api('GET', '/api/sessions?agentId=main');
   assert.ok(!list.body.some((s) => s.id === sessionId), 'the gateway deleted it');
+});
+
+// ------------------------------------------------------------------ webhooks and routines pages
+
+const hook = { id: null, secret: null, url: null };
+const routine = { id: null };
+
+async function invokeWebhook(secret, text) {
+  const res = await fetch(`${base}/webhooks/${hook.id}?wait=true`, {
+    method: 'POST',
+    headers: { 'x-wingman-secret': secret, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+const webhookCard = () => page.locator(`${tid('webhook-card')}[data-webhook-id="${hook.id}"]`);
+const routineCard = () => page.locator(`${tid('routine-card')}[data-routine-id="${routine.id}"]`);
+
+test('webhooks page: a bad allowlist shows the server error, nothing is created', async () => {
+  await page.locator(tid('nav-webhooks')).click();
+  await page.locator(tid('page-webhooks')).waitFor();
+  await page.locator(tid('webhook-empty')).waitFor();
+  await page.locator(tid('webhook-new')).click();
+  const agents = await page.locator(`${tid('webhook-agent')} option`).evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(agents.sort(), ['helper', 'main'], 'the agent picker lists the configured agents');
+  await page.locator(tid('webhook-save')).click();
+  const err = page.locator(tid('webhook-form-error'));
+  await err.waitFor();
+  assert.match(await err.textContent(), /name/i);
+  assert.equal(await page.locator(tid('webhook-name')).getAttribute('aria-invalid'), 'true');
+  await page.locator(tid('webhook-name')).fill('Inbox hook');
+  await page.locator(tid('webhook-allowlist')).fill('not-an-address');
+  await page.locator(tid('webhook-save')).click();
+  await page.locator(tid('webhook-form-error'), { hasText: /allowlist/ }).waitFor();
+  assert.match(await err.textContent(), /^Could not create the webhook: allowlist/);
+  assert.equal(await page.locator(tid('webhook-allowlist')).getAttribute('aria-invalid'), 'true');
+  assert.deepEqual((await api('GET', '/api/webhooks')).body, []);
+});
+
+test('webhooks page: create shows the URL and the secret once, then masked', async () => {
+  await page.locator(tid('webhook-agent')).selectOption('main');
+  await page.locator(tid('webhook-event-label')).fill('new email');
+  await page.locator(tid('webhook-allowlist')).fill('127.0.0.1/32\n::1');
+  await page.locator(tid('webhook-save')).click();
+  const reveal = page.locator(tid('webhook-reveal'));
+  await reveal.waitFor();
+  assert.equal(await page.locator(tid('webhook-form')).isVisible(), false, 'the form closes');
+  const list = (await api('GET', '/api/webhooks')).body;
+  assert.equal(list.length, 1);
+  hook.id = list[0].id;
+  hook.url = `${base}/webhooks/${hook.id}`;
+  hook.secret = await page.locator(tid('webhook-reveal-secret')).inputValue();
+  assert.match(hook.secret, /^whsec_[0-9a-f]{48}$/);
+  assert.equal(await page.locator(tid('webhook-reveal-url')).inputValue(), hook.url);
+  assert.match(await page.locator(tid('webhook-reveal-example')).textContent(), new RegExp(`x-wingman-secret: ${hook.secret}`));
+  assert.equal(list[0].secret, `••••${hook.secret.slice(-4)}`, 'the API only shows it masked');
+  await page.locator(tid('copy-webhook-secret')).click();
+  await page.locator(tid('copy-webhook-secret'), { hasText: 'Copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), hook.secret);
+  await page.locator(tid('copy-webhook-url')).click();
+  await page.locator(tid('copy-webhook-url'), { hasText: 'Copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), hook.url);
+
+  const card = webhookCard();
+  await card.waitFor();
+  assert.equal(await card.locator(tid('webhook-card-name')).textContent(), 'Inbox hook');
+  assert.equal(await card.locator(tid('webhook-secret')).textContent(), `••••${hook.secret.slice(-4)}`);
+  assert.equal(await card.locator(tid('webhook-url')).textContent(), hook.url);
+  assert.equal(await card.locator(tid('webhook-agent-name')).textContent(), 'main');
+  assert.equal(await card.locator(tid('webhook-event')).textContent(), 'new email');
+  assert.equal(await card.locator(tid('webhook-allowlist-text')).textContent(), '127.0.0.1/32, ::1');
+  assert.equal(await card.locator(tid('webhook-last-trigger')).textContent(), 'never');
+  assert.equal(await card.locator(tid('webhook-thread')).textContent(), `agent:main:webhook:${hook.id}`);
+  await shot(page, 'webhooks');
+
+  await page.locator(tid('webhook-reveal-done')).click();
+  await reveal.waitFor({ state: 'hidden' });
+  const leaked = await page.evaluate((s) => document.documentElement.outerHTML.includes(s)
+    || Array.from(document.querySelectorAll('input, textarea')).some((i) => i.value.includes(s)), hook.secret);
+  assert.equal(leaked, false, 'the full secret is gone from the page');
+  await page.reload();
+  await webhookCard().waitFor();
+  assert.equal(await page.evaluate((s) => document.documentElement.outerHTML.includes(s), hook.secret), false);
+  assert.equal(await page.locator(tid('webhook-reveal')).isVisible(), false);
+});
+
+test('webhooks page: rotate shows the new secret once, the old one stops working', async () => {
+  const card = webhookCard();
+  const rotate = card.locator(tid('webhook-rotate'));
+  await rotate.click();
+  await card.locator(tid('webhook-rotate'), { hasText: 'Confirm rotate' }).waitFor();
+  assert.equal(await page.locator(tid('webhook-reveal')).isVisible(), false, 'the first click only arms');
+  await rotate.click();
+  await page.locator(tid('webhook-reveal-title'), { hasText: /New secret/ }).waitFor();
+  const fresh = await page.locator(tid('webhook-reveal-secret')).inputValue();
+  assert.match(fresh, /^whsec_/);
+  assert.notEqual(fresh, hook.secret);
+  await card.locator(tid('webhook-secret'), { hasText: `••••${fresh.slice(-4)}` }).waitFor();
+  assert.equal((await invokeWebhook(hook.secret, 'with the old secret')).status, 401);
+  hook.secret = fresh;
+  await page.locator(tid('webhook-reveal-done')).click();
+  await page.locator(tid('webhook-reveal')).waitFor({ state: 'hidden' });
+});
+
+test('webhooks page: disable and enable', async () => {
+  const card = webhookCard();
+  await card.locator(tid('webhook-enabled')).click();
+  await page.locator(`${tid('webhook-card')}[data-webhook-id="${hook.id}"][data-enabled="false"]`).waitFor();
+  assert.equal(await webhookCard().locator(tid('webhook-state')).textContent(), 'disabled');
+  assert.equal((await api('GET', `/api/webhooks/${hook.id}`)).body.enabled, false);
+  assert.equal((await invokeWebhook(hook.secret, 'while disabled')).status, 403);
+  await webhookCard().locator(tid('webhook-enabled')).click();
+  await page.locator(`${tid('webhook-card')}[data-webhook-id="${hook.id}"][data-enabled="true"]`).waitFor();
+  assert.equal((await api('GET', `/api/webhooks/${hook.id}`)).body.enabled, true);
+});
+
+test('webhooks page: an invocation updates the last trigger and its thread opens in the chat', async () => {
+  const res = await invokeWebhook(hook.secret, 'hello from the outside');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.sessionId, `agent:main:webhook:${hook.id}`);
+  const stored = (await api('GET', `/api/webhooks/${hook.id}`)).body;
+  assert.ok(stored.lastTriggeredAt > 0, 'the gateway recorded the trigger');
+  await page.locator(tid('webhooks-refresh')).click();
+  const last = webhookCard().locator(`time${tid('webhook-last-trigger')}`);
+  await last.waitFor();
+  assert.equal(await last.getAttribute('data-ms'), String(stored.lastTriggeredAt));
+
+  await webhookCard().locator(tid('webhook-thread')).click();
+  await page.locator(tid('page-chat')).waitFor();
+  await page.locator(tid('session-key'), { hasText: `agent:main:webhook:${hook.id}` }).waitFor();
+  assert.ok(page.url().endsWith(`#/chat/${encodeURIComponent(`agent:main:webhook:${hook.id}`)}`));
+  await page.locator(tid('message-user'), { hasText: 'hello from the outside' }).waitFor();
+  await waitReplyDone(page, 1);
+  await page.locator(`${tid('session-item')}[data-session-id="agent:main:webhook:${hook.id}"]`).waitFor();
+  // The thread continues like any other session.
+  await sendMessage(page, 'a follow-up in the webhook thread');
+  const reply = await waitReplyDone(page, 2);
+  assert.match(await reply.textContent(), /a follow-up in the webhook thread/);
+});
+
+test('routines page: an invalid cron names the bad field; a valid one previews five runs', async () => {
+  await page.locator(tid('nav-routines')).click();
+  await page.locator(tid('page-routines')).waitFor();
+  await page.locator(tid('routine-empty')).waitFor();
+  await page.locator(tid('routine-new')).click();
+  await page.locator(tid('routine-name')).fill('Morning digest');
+  await page.locator(tid('routine-prompt')).fill('Summarise the overnight mail');
+  const cron = page.locator(tid('routine-cron'));
+  const fieldError = page.locator(tid('routine-cron-error'));
+  await cron.fill('99 99 99 99 99');
+  await fieldError.waitFor();
+  assert.equal(await fieldError.textContent(), 'cron field 1 (minute): 99 is out of range 0-59');
+  assert.equal(await cron.getAttribute('aria-invalid'), 'true');
+  await page.locator(tid('routine-save')).click();
+  const formError = page.locator(tid('routine-form-error'));
+  await formError.waitFor();
+  assert.equal(await formError.textContent(), 'Could not create the routine: cron field 1 (minute): 99 is out of range 0-59');
+  assert.deepEqual((await api('GET', '/api/routines')).body, [], 'nothing was created');
+
+  await cron.fill('0 9 * * 1-5');
+  await page.locator(tid('routine-timezone')).fill('Mars/Olympus_Mons');
+  await page.locator(`${tid('routine-preview-box')}[data-state="error"]`).waitFor();
+  await fieldError.waitFor();
+  assert.match(await fieldError.textContent(), /^timezone "Mars\/Olympus_Mons" is not in the time zone database/);
+  assert.equal(await page.locator(tid('routine-timezone')).getAttribute('aria-invalid'), 'true');
+  assert.equal(await cron.getAttribute('aria-invalid'), null);
+
+  await page.locator(tid('routine-timezone')).fill('Europe/Paris');
+  await page.locator(`${tid('routine-preview-box')}[data-state="ok"]`).waitFor();
+  assert.equal(await fieldError.isVisible(), false);
+  const items = page.locator(tid('routine-preview-item'));
+  assert.equal(await items.count(), 5);
+  const times = (await items.evaluateAll((li) => li.map((x) => Number(x.dataset.ms))));
+  const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  for (const [i, t] of times.entries()) {
+    if (i) assert.ok(t > times[i - 1], 'ascending');
+    const parts = Object.fromEntries(paris.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+    assert.equal(`${parts.hour}:${parts.minute}`, '09:00');
+    assert.ok(!['Sat', 'Sun'].includes(parts.weekday), `a weekday: ${parts.weekday}`);
+  }
+  const preview = (await api('GET', `/api/routines/preview?cron=${encodeURIComponent('0 9 * * 1-5')}&timezone=Europe/Paris`)).body;
+  assert.deepEqual(times, preview.nextRuns, 'the page shows what the gateway computes');
+});
+
+test('routines page: create, then the list shows its schedule', async () => {
+  await page.locator(tid('routine-save')).click();
+  await page.locator(tid('routine-form')).waitFor({ state: 'hidden' });
+  const list = (await api('GET', '/api/routines')).body;
+  assert.equal(list.length, 1);
+  routine.id = list[0].id;
+  assert.equal(list[0].timezone, 'Europe/Paris');
+  const card = routineCard();
+  await card.waitFor();
+  assert.equal(await card.locator(tid('routine-card-name')).textContent(), 'Morning digest');
+  assert.equal(await card.locator(tid('routine-cron-text')).textContent(), '0 9 * * 1-5');
+  assert.match(await card.locator(tid('routine-timezone-text')).textContent(), /Europe\/Paris/);
+  assert.equal(await card.locator(tid('routine-next-run')).getAttribute('data-ms'), String(list[0].nextRunAt));
+  assert.equal(await card.locator(tid('routine-last-run')).textContent(), 'never');
+  assert.equal(await card.locator(tid('routine-thread')).textContent(), `agent:main:routine:${routine.id}`);
+});
+
+test('routines page: run now shows a history entry; the thread has the run', async () => {
+  const card = routineCard();
+  await card.locator(tid('routine-run')).click();
+  const history = card.locator(tid('routine-history'));
+  await history.waitFor();
+  assert.equal(await card.locator(tid('routine-history-toggle')).getAttribute('aria-expanded'), 'true');
+  // (Rows are filtered to manual runs: a scheduled fire may land in the test.)
+  const done = routineCard().locator(`${tid('routine-run-row')}[data-trigger="manual"][data-status="ok"]`);
+  await done.waitFor();
+  assert.equal(await routineCard().locator(`${tid('routine-run-row')}[data-trigger="manual"]`).count(), 1);
+  const runs = (await api('GET', `/api/routines/${routine.id}/runs`)).body.filter((r) => r.trigger === 'manual');
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].status, 'ok');
+  assert.equal(await done.locator(tid('run-request-id')).textContent(), runs[0].requestId);
+  assert.equal(await done.locator(tid('run-status')).textContent(), 'ok');
+  assert.match(await done.textContent(), /manual/);
+  assert.match(await done.locator(tid('run-duration')).textContent(), /^\d+(\.\d)? (ms|s)$/);
+  // The run moves lastRunAt; the card follows.
+  await routineCard().locator(`time${tid('routine-last-run')}`).waitFor();
+  await shot(page, 'routines');
+
+  await routineCard().locator(tid('routine-thread')).click();
+  await page.locator(tid('session-key'), { hasText: `agent:main:routine:${routine.id}` }).waitFor();
+  await page.locator(tid('message-user'), { hasText: 'Summarise the overnight mail' }).waitFor();
+  await waitReplyDone(page, 1);
+  await page.locator(tid('nav-routines')).click();
+  await routineCard().waitFor();
+});
+
+test('routines page: edit with PUT, then disable', async () => {
+  await routineCard().locator(tid('routine-edit')).click();
+  const form = page.locator(tid('routine-form'));
+  await form.waitFor();
+  assert.equal(await page.locator(tid('routine-cron')).inputValue(), '0 9 * * 1-5');
+  assert.equal(await page.locator(tid('routine-timezone')).inputValue(), 'Europe/Paris');
+  assert.equal(await page.locator(tid('routine-save')).textContent(), 'Save');
+  await page.locator(`${tid('routine-preview-box')}[data-state="ok"]`).waitFor();
+  await page.locator(tid('routine-name')).fill('Evening digest');
+  await page.locator(tid('routine-cron')).fill('30 18 * * *');
+  await page.locator(`${tid('routine-preview-box')}[data-state="ok"]`).waitFor();
+  await page.locator(tid('routine-save')).click();
+  await form.waitFor({ state: 'hidden' });
+  await routineCard().locator(tid('routine-card-name'), { hasText: 'Evening digest' }).waitFor();
+  assert.equal(await routineCard().locator(tid('routine-cron-text')).textContent(), '30 18 * * *');
+  const rec = (await api('GET', `/api/routines/${routine.id}`)).body;
+  assert.equal(rec.name, 'Evening digest');
+  assert.equal(rec.cron, '30 18 * * *');
+  assert.equal(rec.id, routine.id, 'edited in place');
+  assert.equal((await api('GET', '/api/routines')).body.length, 1);
+
+  await routineCard().locator(tid('routine-enabled')).click();
+  await page.locator(`${tid('routine-card')}[data-routine-id="${routine.id}"][data-enabled="false"]`).waitFor();
+  assert.equal(await routineCard().locator(tid('routine-next-run')).textContent(), 'none (disabled)');
+  assert.equal((await api('GET', `/api/routines/${routine.id}`)).body.enabled, false);
+});
+
+test('routines page: a failed call shows the gateway error', async () => {
+  const made = await api('POST', '/api/routines', { name: 'Stale', agentId: 'main', cron: '@daily', prompt: 'x' });
+  assert.equal(made.status, 201);
+  await page.locator(tid('routines-refresh')).click();
+  const stale = page.locator(`${tid('routine-card')}[data-routine-id="${made.body.id}"]`);
+  await stale.waitFor();
+  // Another client deletes it just as this page asks to run it (inside the
+  // request, so the page's own refresh cannot remove the card first); the
+  // real gateway then answers 404.
+  const runUrl = `${base}/api/routines/${made.body.id}/run`;
+  await page.route(runUrl, async (route) => {
+    assert.equal((await api('DELETE', `/api/routines/${made.body.id}`)).status, 200);
+    await route.continue();
+  });
+  await stale.locator(tid('routine-run')).click();
+  const err = page.locator(tid('routines-error'));
+  await err.waitFor();
+  await page.unroute(runUrl);
+  assert.equal(await err.textContent(), `Could not run Stale: Routine not found: ${made.body.id}`);
+  assert.equal(await err.getAttribute('role'), 'alert');
+  await page.locator(tid('routines-refresh')).click();
+  await stale.waitFor({ state: 'detached' });
+});
+
+test('phone layout: the webhooks and routines pages fit', async () => {
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true,
+    storageState: await context.storageState(), colorScheme: 'dark', reducedMotion: 'reduce',
+  });
+  try {
+    const p = await phone.newPage();
+    watchPage(p);
+    for (const [hash, card] of [['#/webhooks', 'webhook-card'], ['#/routines', 'routine-card']]) {
+      await p.goto(`${base}/${hash}`);
+      await p.locator(tid(card)).first().waitFor();
+      const overflow = await p.evaluate(() => ({ doc: document.documentElement.scrollWidth, vw: window.innerWidth }));
+      assert.ok(overflow.doc <= overflow.vw, `${hash}: no horizontal scroll: ${JSON.stringify(overflow)}`);
+    }
+  } finally {
+    await phone.close();
+  }
+});
+
+test('delete the routine and the webhook after a confirmation', async () => {
+  const del = routineCard().locator(tid('routine-delete'));
+  await del.click();
+  await routineCard().locator(tid('routine-delete'), { hasText: 'Confirm delete' }).waitFor();
+  assert.equal((await api('GET', '/api/routines')).body.length, 1, 'the first click only arms');
+  await del.click();
+  await routineCard().waitFor({ state: 'detached' });
+  await page.locator(tid('routine-empty')).waitFor();
+  assert.deepEqual((await api('GET', '/api/routines')).body, []);
+  assert.equal((await api('GET', `/api/routines/${routine.id}/runs`)).status, 404);
+
+  await page.locator(tid('nav-webhooks')).click();
+  await webhookCard().waitFor();
+  await webhookCard().locator(tid('webhook-delete')).click();
+  await webhookCard().locator(tid('webhook-delete'), { hasText: 'Confirm delete' }).waitFor();
+  assert.equal((await api('GET', '/api/webhooks')).body.length, 1, 'the first click only arms');
+  await webhookCard().locator(tid('webhook-delete')).click();
+  await webhookCard().waitFor({ state: 'detached' });
+  await page.locator(tid('webhook-empty')).waitFor();
+  assert.deepEqual((await api('GET', '/api/webhooks')).body, []);
+  assert.equal((await invokeWebhook(hook.secret, 'after delete')).status, 404);
 });
 
 test('no page errors and no external requests', () => {
