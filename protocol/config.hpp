@@ -149,6 +149,12 @@ expected<gateway_config> parse_config(
   std::string_view env_token = {},
   const std::vector<agent_config>& file_agents = {});
 
+/// Moves `cfg` to state folder `dir` (the `--state-dir` override): every
+/// path that was derived from the old state folder (the default `fsRoots`
+/// entry, agents' default `workspace` and `agentDir`) follows it; paths the
+/// config set explicitly stay.
+void set_state_dir(gateway_config& cfg, std::string dir);
+
 /// True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host) noexcept;
 

@@ -780,6 +780,21 @@ std::string expand_path(std::string_view path, const path_context& ctx) {
   return out;
 }
 
+void set_state_dir(gateway_config& cfg, std::string dir) {
+  const std::string old = cfg.state_dir;
+  auto move = [&](std::string& path, const std::string& suffix) {
+    if (path == old + suffix)
+      path = dir + suffix;
+  };
+  for (auto& root : cfg.fs_roots)
+    move(root, "/outputs");
+  for (auto& a : cfg.agents) {
+    move(a.workspace, "/outputs/" + a.id);
+    move(a.agent_dir, "/agents/" + a.id);
+  }
+  cfg.state_dir = std::move(dir);
+}
+
 gateway_config default_config(const path_context& ctx) {
   gateway_config cfg;
   cfg.state_dir = expand_path("~/.wingman", ctx);

@@ -1,6 +1,8 @@
 // Agent turns through a real provider path: the gateway binary against
 // wingman-fake-llm (OpenAI-compatible and Anthropic), both on loopback.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 
@@ -151,7 +153,11 @@ TEST_CASE("a tool call round trip streams tool events and survives a restart") {
     auto events = c.events("w1");
     CHECK(std::count(events.begin(), events.end(), "tool-start") == 1);
     CHECK(std::count(events.begin(), events.end(), "tool-end") == 1);
-    // The tool worked in the agent's workspace, <stateDir>/outputs/main.
+    // The tool worked in the agent's workspace, <stateDir>/outputs/main
+    // (--state-dir moves the default workspace with it).
+    std::ifstream note{home.path() + "/outputs/main/note.txt"};
+    std::string written{std::istreambuf_iterator<char>{note}, {}};
+    CHECK(written == "written by a tool");
     c.request("r1", R"(/tool read_file {\"path\":\"note.txt\"})");
     auto read = c.terminal("r1");
     REQUIRE(read.event == "agent-complete");

@@ -489,6 +489,22 @@ TEST_CASE("turn limits are read and checked") {
            "to 1000, got 0");
 }
 
+TEST_CASE("set_state_dir moves the derived paths and keeps explicit ones") {
+  auto cfg = parse_ok(R"({"gateway":{"stateDir":"/srv/old"},"agents":{"list":[)"
+                      R"({"id":"a"},{"id":"b","workspace":"/data/b","agentDir":"/srv/old/agents/b"}]}})");
+  set_state_dir(cfg, "/srv/new");
+  CHECK(cfg.state_dir == "/srv/new");
+  CHECK(cfg.fs_roots == std::vector<std::string>{"/srv/new/outputs"});
+  REQUIRE(find_agent(cfg, "a"));
+  CHECK(find_agent(cfg, "a")->workspace == "/srv/new/outputs/a");
+  CHECK(find_agent(cfg, "a")->agent_dir == "/srv/new/agents/a");
+  CHECK(find_agent(cfg, "b")->workspace == "/data/b");           // explicit
+  CHECK(find_agent(cfg, "b")->agent_dir == "/srv/new/agents/b");  // equal to the default
+  auto def = default_config(ctx);
+  set_state_dir(def, "/tmp/s");
+  CHECK(def.agents.at(0).workspace == "/tmp/s/outputs/main");
+}
+
 // -- auth ---------------------------------------------------------------------
 
 TEST_CASE("auth mode defaults to none without a token and token with one") {

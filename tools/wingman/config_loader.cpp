@@ -172,7 +172,7 @@ load_config(const config_overrides& o) {
     cfg.port = static_cast<uint16_t>(*o.port);
   }
   if (!o.state_dir.empty())
-    cfg.state_dir = protocol::expand_path(o.state_dir, {home_dir(), cwd()});
+    protocol::set_state_dir(cfg, protocol::expand_path(o.state_dir, {home_dir(), cwd()}));
   if (!o.password.empty())
     cfg.password = o.password;
   if (!o.auth_mode.empty()) {
