@@ -55,6 +55,9 @@ struct route_request {
   std::string request_id;
   protocol::agent_request req;
   peer from;
+  /// The session's name if this request creates it (webhook and routine
+  /// threads); empty: the session key.
+  std::string session_name = {};
 };
 
 /// A routed request for one session (router -> session).
@@ -63,6 +66,7 @@ struct enqueue_request {
   std::string owner;  ///< Requester identity (instanceId or connection id).
   protocol::agent_request req;
   peer from;
+  std::string session_name = {};  ///< See `route_request::session_name`.
 };
 
 /// `req:agent:cancel` (client -> router -> session). The session (or the

@@ -161,7 +161,8 @@ void on_route(router_pointer self, route_request& r) {
   auto s = session_for(self, *a, key);
   st.requests.emplace(r.request_id, request_owner{owner, s});
   forward(self, s, enqueue_request{std::move(r.request_id), std::move(owner),
-                                std::move(r.req), std::move(r.from)});
+                                std::move(r.req), std::move(r.from),
+                                std::move(r.session_name)});
 }
 
 void on_cancel(router_pointer self, cancel_request& c) {

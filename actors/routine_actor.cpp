@@ -187,6 +187,7 @@ void fire(routine_pointer self, std::string trigger, int64_t scheduled_at,
     routing.account_id = st.rec.id;
     r.req.routing = routing;
     r.from.instance_id = "routine:" + st.rec.id;
+    r.session_name = "Routine: " + st.rec.name;
     r.from.client = caf::actor_cast<caf::actor_addr>(self);
     r.from.conn = watcher;
     self->send(st.env.router, std::move(r));

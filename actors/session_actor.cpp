@@ -419,6 +419,8 @@ void on_enqueue(session_pointer self, enqueue_request& m) {
   p.request = m.req;
   auto user = st.add_message("user", m.req.content, m.request_id,
                              m.req.attachments);
+  if (!st.stored && !m.session_name.empty())
+    st.record.name = m.session_name;  // a new webhook or routine thread
   storage::write_batch batch;
   batch.ops.push_back(st.put(std::move(user)));
   batch.ops.push_back(storage::put_pending{p});

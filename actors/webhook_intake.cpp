@@ -229,6 +229,7 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
   routing.account_id = w.id;
   r.req.routing = routing;
   r.from.instance_id = "webhook:" + w.id;
+  r.session_name = "Webhook: " + w.name;
   // lastTriggeredAt (best effort; the call itself is already accepted).
   // lastTriggeredAt (best effort; the call itself is already accepted) and
   // the GitHub delivery id (the replay guard after a restart), in one batch.

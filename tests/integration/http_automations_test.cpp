@@ -127,6 +127,9 @@ TEST_CASE("routines: run now reaches subscribers, history and preview") {
   auto done = watcher.terminal(rid);
   CHECK(done.event == "agent-complete");
   CHECK(done.response.find("morning report") != std::string::npos);
+  // The thread is named after the routine, not its key.
+  auto thread = call(gw.port(), "GET", "/api/sessions/" + key + "?agentId=main");
+  CHECK(test::json_field(thread.body, "name") == "Routine: Digest");
   // ?wait=true answers once the run has finished and is in the history.
   auto waited = call(gw.port(), "POST", "/api/routines/" + id + "/run?wait=true");
   REQUIRE(waited.status == 200);

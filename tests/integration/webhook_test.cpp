@@ -153,6 +153,8 @@ TEST_CASE("github: signature checked, replays ignored, events summarized") {
   CHECK(again.status == 200);
   CHECK(test::json_field(again.body, "duplicate") == "true");
   CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);  // one turn only
+  auto thread = call(gw.port(), "GET", "/api/sessions/agent:main:webhook:" + h.id, "", {});
+  CHECK(test::json_field(thread.body, "name") == "Webhook: Repo");
 }
 
 TEST_CASE("github: a replay is refused after a restart too") {
