@@ -218,21 +218,29 @@ TEST_CASE("an lmstudio agent reaches the built-in default at 127.0.0.1:1234") {
     "cfg.json",
     R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
     R"("agents":{"list":[{"id":"main","model":"lmstudio:qwen2.5-7b","tools":["ls"]}]}})");
+  {
+    gateway_process gw{home.path(), {"--config", cfg}};
+    client c{gw.port()};
+    c.connect("lmstudio-client");
+    c.request("s1", "streamed by a local model");
+    auto done = c.terminal("s1");
+    REQUIRE(done.event == "agent-complete");
+    CHECK(done.response == "streamed by a local model");
+    size_t chunks = 0;
+    for (auto& v : c.seen())
+      chunks += v.id == "s1" && v.event == "agent-stream" ? 1 : 0;
+    CHECK(chunks == 4);
+    c.request("s2", "/tool ls {}");
+    auto listed = c.terminal("s2");
+    REQUIRE(listed.event == "agent-complete");
+    CHECK(listed.response.rfind("tool result: ", 0) == 0);
+  }
   gateway_process gw{home.path(), {"--config", cfg}};
-  client c{gw.port()};
-  c.connect("lmstudio-client");
-  c.request("s1", "streamed by a local model");
-  auto done = c.terminal("s1");
-  REQUIRE(done.event == "agent-complete");
-  CHECK(done.response == "streamed by a local model");
-  size_t chunks = 0;
-  for (auto& v : c.seen())
-    chunks += v.id == "s1" && v.event == "agent-stream" ? 1 : 0;
-  CHECK(chunks == 4);
-  c.request("s2", "/tool ls {}");
-  auto listed = c.terminal("s2");
-  REQUIRE(listed.event == "agent-complete");
-  CHECK(listed.response.rfind("tool result: ", 0) == 0);
+  auto history = test::http(gw.port(), "GET",
+                            "/api/sessions/agent:main:main/messages?agentId=main").body;
+  CHECK(history.find(R"("name":"ls")") != std::string::npos);
+  CHECK(history.find(R"("role":"tool")") != std::string::npos);
+  CHECK(history.find(R"("toolName":"ls")") != std::string::npos);
 }
 
 TEST_CASE("a PDF reaches a model without PDF input as text, and a Claude model as a document") {
