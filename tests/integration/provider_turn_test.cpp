@@ -274,4 +274,31 @@ TEST_CASE("a PDF reaches a model without PDF input as text, and a Claude model a
   CHECK(native.response == "Native");
 }
 
+TEST_CASE("a mid-stream disconnect and a first-byte timeout end the turn with a clear error") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
+  auto cfg = home.write(
+    "cfg.json",
+    R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
+    R"("providers":{"fake":{"type":"openai","baseUrl":")" + base
+      + R"(","firstByteTimeoutMs":200}},)"
+    R"("agents":{"list":[{"id":"main","model":"fake:disconnect"},)"
+    R"({"id":"slow","model":"fake:slow-first-byte-5000"}]}})");
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("fault-client");
+  c.request("d1", "cut short by the server");
+  auto cut = c.terminal("d1");
+  CHECK(cut.event == "agent-error");
+  CHECK(cut.message.find("fake") != std::string::npos);
+  // Tokens had reached the client, so the turn was not retried.
+  CHECK(test::json_field(fake_stats(fake), "requests") == "1");
+  c.request("t1", "too slow", R"("agentId":"slow")");
+  auto timed_out = c.terminal("t1");
+  CHECK(timed_out.event == "agent-error");
+  CHECK(timed_out.message.find("fake") != std::string::npos);
+  CHECK(timed_out.message.find("first byte") != std::string::npos);
+}
+
 }
