@@ -135,6 +135,7 @@ std::string gateway::start() {
   env.turns.tool_limits = c.tools;
   env.turns.max_steps = c.turns.max_tool_steps;
   env.turns.budget = {c.turns.history_max_messages, c.turns.history_max_chars};
+  env.turns.pdf = {c.turns.pdf_max_bytes, c.turns.pdf_max_pages, c.turns.pdf_max_chars};
   env.state_dir = c.state_dir;
   router_config rc;
   rc.agents_env = env;

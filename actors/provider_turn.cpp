@@ -372,7 +372,7 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   }
   st.conv = std::move(*conv);
   auto pdfs = providers::takes_native_pdf(st.provider) ? protocol::ok()
-                                                       : providers::inline_pdfs(st.conv);
+                                                       : providers::inline_pdfs(st.conv, st.env.pdf);
   if (!pdfs) {
     fail(self, pdfs.error().message, pdfs.error().code);
     return {};

@@ -26,6 +26,7 @@
 
 #include "actors/handles.hpp"
 #include "providers/history.hpp"
+#include "providers/pdf_text.hpp"
 #include "providers/provider_registry.hpp"
 #include "providers/tools/tool_executor.hpp"
 #include "storage/store.hpp"
@@ -40,6 +41,7 @@ struct provider_turn_env {
   providers::history_budget budget;
   std::shared_ptr<tools::tool_executor> tools;  ///< Null: no tools offered.
   tools::tool_limits tool_limits;
+  providers::pdf_limits pdf;  ///< gateway.turns.pdfMax*.
   int max_steps = 10;  ///< Tool rounds per turn before it fails (gateway.turns.maxToolSteps).
 };
 

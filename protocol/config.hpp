@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +83,9 @@ struct provider_config {
   size_t max_event_bytes = 4u << 20;      ///< maxEventBytes: one SSE event.
   size_t max_tool_args_bytes = 1u << 20;  ///< maxToolArgsBytes: one call's arguments.
   size_t max_tool_calls = 128;            ///< maxToolCalls: per response.
+  /// nativePdf: the models take PDFs as documents (true) or get their text
+  /// (false); absent: the built-in rule (`providers::takes_native_pdf`).
+  std::optional<bool> native_pdf;
 };
 
 /// The whole configuration.

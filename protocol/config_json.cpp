@@ -458,10 +458,14 @@ bool config_parser::parse_terminal(const Value& terminal) {
 bool config_parser::parse_turns(const Value& turns) {
   constexpr std::string_view p = "gateway.turns";
   auto& t = cfg_.turns;
-  warn_unknown(turns, p, {"maxToolSteps", "historyMaxMessages", "historyMaxChars"});
+  warn_unknown(turns, p, {"maxToolSteps", "historyMaxMessages", "historyMaxChars",
+                          "pdfMaxBytes", "pdfMaxPages", "pdfMaxChars"});
   return integer(turns, "maxToolSteps", p, 1, 1000, t.max_tool_steps)
          && integer(turns, "historyMaxMessages", p, 1, 1'000'000, t.history_max_messages)
-         && integer(turns, "historyMaxChars", p, 1, int64_t{1} << 32, t.history_max_chars);
+         && integer(turns, "historyMaxChars", p, 1, int64_t{1} << 32, t.history_max_chars)
+         && integer(turns, "pdfMaxBytes", p, 1, int64_t{1} << 32, t.pdf_max_bytes)
+         && integer(turns, "pdfMaxPages", p, 1, 100'000, t.pdf_max_pages)
+         && integer(turns, "pdfMaxChars", p, 1, int64_t{1} << 32, t.pdf_max_chars);
 }
 
 bool config_parser::parse_storage(const Value& storage) {
@@ -674,7 +678,7 @@ bool config_parser::parse_provider(const Value& item, const std::string& p,
                {"type", "baseUrl", "apiKeyEnv", "apiKey", "headers",
                 "connectTimeoutMs", "firstByteTimeoutMs", "idleTimeoutMs",
                 "maxRetries", "maxEventBytes", "maxToolArgsBytes",
-                "maxToolCalls"});
+                "maxToolCalls", "nativePdf"});
   if (find(item, "apiKey"))
     return fail(member_path(p, "apiKey"),
                 "API keys are not allowed in the config file (use apiKeyEnv, "
@@ -703,6 +707,12 @@ bool config_parser::parse_provider(const Value& item, const std::string& p,
                   out.max_tool_args_bytes)
       || !integer(item, "maxToolCalls", p, 1, 100'000, out.max_tool_calls))
     return false;
+  if (find(item, "nativePdf")) {
+    bool native = false;
+    if (!boolean(item, "nativePdf", p, native))
+      return false;
+    out.native_pdf = native;
+  }
   const Value* headers = object(item, "headers", p);
   if (!ok())
     return false;

@@ -93,6 +93,12 @@ struct turn_limits {
   size_t history_max_messages = 100;
   /// historyMaxChars: text + attachment characters sent with a turn.
   size_t history_max_chars = 200'000;
+  /// pdfMaxBytes: largest PDF converted to text (decoded bytes).
+  size_t pdf_max_bytes = 32u << 20;
+  /// pdfMaxPages: pages converted; later ones are skipped with a note.
+  int pdf_max_pages = 100;
+  /// pdfMaxChars: text kept per PDF; the rest is dropped with a note.
+  size_t pdf_max_chars = 100'000;
 };
 
 } // namespace wingman::protocol

@@ -47,6 +47,8 @@ void append(std::string& text, const std::string& part) {
 } // namespace
 
 bool takes_native_pdf(const resolved_provider& p) noexcept {
+  if (p.native_pdf)
+    return *p.native_pdf;
   if (p.type == provider_type::anthropic)
     return true;
   if (p.name != "openai")

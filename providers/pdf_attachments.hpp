@@ -14,7 +14,8 @@
 namespace wingman::providers {
 
 /// True when the resolved model takes PDFs natively (`request_options::
-/// native_pdf`): every Anthropic-type provider (Claude reads PDFs), and the
+/// native_pdf`): the provider's `nativePdf` config when set; otherwise every
+/// Anthropic-type provider (Claude reads PDFs), and the
 /// built-in `openai` provider with a `gpt-4o`, `gpt-4.1` or `gpt-5` model.
 /// Everything else (local servers, OpenRouter, xAI, other OpenAI models,
 /// configured OpenAI-type entries) gets the PDF's text instead.

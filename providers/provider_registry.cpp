@@ -264,6 +264,7 @@ provider_registry::resolve(std::string_view model_string,
   out.max_retries = cfg.max_retries;
   out.limits = stream_limits{cfg.max_event_bytes, cfg.max_tool_args_bytes,
                              cfg.max_tool_calls};
+  out.native_pdf = cfg.native_pdf;
   return out;
 }
 

@@ -59,6 +59,8 @@ struct resolved_provider {
   stream_limits limits;  ///< For `make_stream_decoder`.
   /// Where the key came from: `env:<VAR>`, `credentials` or `none`.
   std::string key_source;
+  /// The config's `nativePdf`; absent: `takes_native_pdf`'s built-in rule.
+  std::optional<bool> native_pdf;
 };
 
 /// What a listing shows about a provider (never the key).

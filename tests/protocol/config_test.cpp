@@ -484,6 +484,15 @@ TEST_CASE("turn limits are read and checked") {
   CHECK(cfg.turns.history_max_messages == 20);
   CHECK(cfg.turns.history_max_chars == 5000);
   CHECK(parse_ok("{}").turns.max_tool_steps == 10);
+  auto pdf = parse_ok(R"({"gateway":{"turns":{"pdfMaxBytes":1000,"pdfMaxPages":2,"pdfMaxChars":50}},)"
+                      R"("providers":{"lmstudio":{"nativePdf":true}}})");
+  CHECK(pdf.turns.pdf_max_bytes == 1000);
+  CHECK(pdf.turns.pdf_max_pages == 2);
+  CHECK(pdf.turns.pdf_max_chars == 50);
+  REQUIRE(pdf.providers.size() == 1);
+  CHECK(pdf.providers[0].native_pdf == std::optional<bool>{true});
+  CHECK(parse_err(R"({"providers":{"x":{"type":"openai","baseUrl":"http://h/v1","nativePdf":"yes"}}})")
+        == R"(cfg.json: providers.x.nativePdf: expected true or false, got "yes")");
   CHECK(parse_err(R"({"gateway":{"turns":{"maxToolSteps":0}}})")
         == "cfg.json: gateway.turns.maxToolSteps: expected an integer from 1 "
            "to 1000, got 0");
@@ -821,6 +830,7 @@ TEST_CASE("providers entries are parsed with defaults for every limit") {
   CHECK(fake.max_event_bytes == 4u << 20);
   CHECK(fake.max_tool_args_bytes == 1u << 20);
   CHECK(fake.max_tool_calls == 128);
+  CHECK_FALSE(fake.native_pdf.has_value());
   const auto& lm = cfg.providers[1];
   CHECK(lm.name == "lmstudio");
   CHECK(lm.type.empty());  // inherits the built-in's type

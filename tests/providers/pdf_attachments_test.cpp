@@ -53,6 +53,13 @@ TEST_CASE("native PDF input is decided by provider and model") {
   CHECK_FALSE(takes_native_pdf(provider(provider_type::openai, "lmstudio", "gpt-4o")));
   CHECK_FALSE(takes_native_pdf(provider(provider_type::openai, "ollama", "llama3.2")));
   CHECK_FALSE(takes_native_pdf(provider(provider_type::openai, "openrouter", "openai/gpt-4o")));
+  // The provider's nativePdf config wins either way.
+  auto local = provider(provider_type::openai, "lmstudio", "qwen2-vl");
+  local.native_pdf = true;
+  CHECK(takes_native_pdf(local));
+  auto claude = provider(provider_type::anthropic, "proxy", "claude-x");
+  claude.native_pdf = false;
+  CHECK_FALSE(takes_native_pdf(claude));
 }
 
 TEST_CASE("a PDF attachment becomes text in its message") {
