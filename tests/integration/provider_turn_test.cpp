@@ -31,6 +31,18 @@ std::string provider_config(const fake_llm_process& fake, const std::string& mod
          + R"(","prompt":"You are terse.")" + agent_extra + "}]}}";
 }
 
+/// A config with provider `fake` (OpenAI-compatible at the fake, plus the
+/// `provider_extra` keys), `gateway_extra` keys under "gateway", and
+/// `agents` as agents.list.
+std::string fake_provider_config(const fake_llm_process& fake, const std::string& agents,
+                                 const std::string& provider_extra = "",
+                                 const std::string& gateway_extra = "") {
+  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
+  return R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false})" + gateway_extra
+         + R"(},"providers":{"fake":{"type":"openai","baseUrl":")" + base + R"(")"
+         + provider_extra + R"(}},"agents":{"list":)" + agents + "}}";
+}
+
 /// `GET /fake/stats` with the fake's own wait options.
 /// A `req:agent` payload member attaching `pdf` as a file named `name`.
 std::string pdf_attachment(const std::string& name, const std::string& pdf) {
@@ -189,12 +201,9 @@ TEST_CASE("a tool call round trip streams tool events and survives a restart") {
 TEST_CASE("a model that never stops calling tools hits gateway.turns.maxToolSteps") {
   fake_llm_process fake;
   temp_dir home;
-  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
   auto cfg = home.write(
-    "cfg.json",
-    R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false},"turns":{"maxToolSteps":3}},)"
-    R"("providers":{"fake":{"type":"openai","baseUrl":")" + base + R"("}},)"
-    R"("agents":{"list":[{"id":"main","model":"fake:tool-loop","tools":["ls"]}]}})");
+    "cfg.json", fake_provider_config(fake, R"([{"id":"main","model":"fake:tool-loop","tools":["ls"]}])",
+                                     "", R"(,"turns":{"maxToolSteps":3})"));
   gateway_process gw{home.path(), {"--config", cfg}};
   client c{gw.port()};
   c.connect("loop-client");
@@ -277,14 +286,11 @@ TEST_CASE("a PDF reaches a model without PDF input as text, and a Claude model a
 TEST_CASE("a mid-stream disconnect and a first-byte timeout end the turn with a clear error") {
   fake_llm_process fake;
   temp_dir home;
-  auto base = "http://127.0.0.1:" + std::to_string(fake.port()) + "/v1";
   auto cfg = home.write(
-    "cfg.json",
-    R"({"gateway":{"host":"127.0.0.1","controlUi":{"enabled":false}},)"
-    R"("providers":{"fake":{"type":"openai","baseUrl":")" + base
-      + R"(","firstByteTimeoutMs":200}},)"
-    R"("agents":{"list":[{"id":"main","model":"fake:disconnect"},)"
-    R"({"id":"slow","model":"fake:slow-first-byte-5000"}]}})");
+    "cfg.json", fake_provider_config(fake,
+                                     R"([{"id":"main","model":"fake:disconnect"},)"
+                                     R"({"id":"slow","model":"fake:slow-first-byte-5000"}])",
+                                     R"(,"firstByteTimeoutMs":200)"));
   gateway_process gw{home.path(), {"--config", cfg}};
   client c{gw.port()};
   c.connect("fault-client");
