@@ -13,20 +13,11 @@ using namespace wingman;
 using test::client;
 using test::gateway_process;
 using test::temp_dir;
+using test::has;
+using test::read_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path{path}.parent_path());

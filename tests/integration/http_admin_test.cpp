@@ -15,22 +15,13 @@ using namespace wingman;
 using test::client;
 using test::gateway_process;
 using test::temp_dir;
+using test::has;
+using test::read_file;
 namespace fs = std::filesystem;
 
 namespace {
 
 using headers = std::vector<std::pair<std::string, std::string>>;
-
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string header_value(const transport::http_result& r,
                          const std::string& name) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <doctest/doctest.h>
@@ -264,6 +265,15 @@ transport::http_result http(uint16_t port, const std::string& method,
   if (!typed)
     headers.emplace_back("Content-Type", "application/json");
   return transport::http_call("127.0.0.1", port, method, target, headers, body);
+}
+
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
 }
 
 std::string json_field(const std::string& json, const std::string& name) {

@@ -148,6 +148,12 @@ transport::http_result http(uint16_t port, const std::string& method,
 /// literal for numbers/null/booleans); "<absent>" when missing. For tests.
 std::string json_field(const std::string& json, const std::string& name);
 
+/// True when `text` contains `needle`.
+bool has(const std::string& text, const std::string& needle);
+
+/// The whole file at `path` ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 /// A minimal config file text with one or more agents (JSON fragments).
 std::string config_json(const std::string& gateway_extra,
                         const std::string& agents_list,
