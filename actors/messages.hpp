@@ -137,6 +137,7 @@ struct start_turn {
   std::vector<protocol::attachment> attachments;
   caf::actor_addr reply_to;  ///< The session; events go there.
   std::string workdir;       ///< The session's working folder; "" = the agent's.
+  std::string request_id = {};  ///< Of the request being answered (its user message).
 };
 
 /// A text delta of a running turn (turn -> session).

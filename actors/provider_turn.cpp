@@ -56,6 +56,10 @@ namespace {
 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
+/// Messages read beyond the history budget (the user messages of requests
+/// queued behind the running one, which the turn leaves out).
+constexpr size_t history_slack = 200;
+
 /// Most bytes of a non-2xx body kept for the error message.
 constexpr size_t max_error_body = 16 * 1024;
 
@@ -358,14 +362,17 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   st.env = std::move(env);
   self->monitor(st.session);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  // Read past the budget: requests queued behind this one stored their user
+  // messages after it, and `history_for_request` drops them.
   auto history = st.env.store->list_messages(st.agent.id, st.req.session_key,
-                                             st.env.budget.max_messages);
+                                             st.env.budget.max_messages + history_slack);
   if (!history) {
     fail(self, "history not readable: " + history.error().message,
          protocol::error_code::storage_failure);
     return {};
   }
-  auto conv = providers::build_conversation(st.agent.prompt, *history, st.env.budget);
+  auto ordered = providers::history_for_request(std::move(*history), st.req.request_id);
+  auto conv = providers::build_conversation(st.agent.prompt, ordered, st.env.budget);
   if (!conv) {
     fail(self, conv.error().message, conv.error().code);
     return {};

@@ -287,7 +287,8 @@ void start_next(session_pointer self) {
                      c, st.cfg.agent_name, protocol::preview(e.payload.req.content)));
   start_turn req{rt.turn_seq, rt.run_id, st.cfg.session_key,
                  e.payload.req.content, e.payload.req.attachments,
-                 caf::actor_cast<caf::actor_addr>(self), st.record.workdir};
+                 caf::actor_cast<caf::actor_addr>(self), st.record.workdir,
+                 e.request_id};
   auto turn_seq = rt.turn_seq;
   st.running = std::move(rt);
   self->request(st.cfg.agent, storage_timeout, std::move(req))

@@ -8,10 +8,36 @@ size_t weight(const protocol::message_record& m) {
   size_t n = m.content.size();
   for (auto& a : m.attachments)
     n += a.data_url.size() + a.text_content.size();
+  for (auto& c : m.tool_calls)
+    n += c.name.size() + c.arguments_json.size();
   return n;
 }
 
 } // namespace
+
+std::vector<protocol::message_record>
+history_for_request(std::vector<protocol::message_record> history,
+                    const std::string& request_id) {
+  size_t own = history.size();
+  for (size_t i = history.size(); i-- > 0;)
+    if (history[i].role == "user" && history[i].request_id == request_id) {
+      own = i;
+      break;
+    }
+  if (own == history.size() || request_id.empty())
+    return history;
+  std::vector<protocol::message_record> out;
+  out.reserve(history.size());
+  auto mine = [&](size_t i) { return history[i].request_id == request_id; };
+  for (size_t i = 0; i < history.size(); ++i)
+    if (i < own || (i > own && history[i].role != "user" && !mine(i)))
+      out.push_back(std::move(history[i]));
+  out.push_back(std::move(history[own]));
+  for (size_t i = own + 1; i < history.size(); ++i)
+    if (mine(i))
+      out.push_back(std::move(history[i]));  // its own rounds, when run again
+  return out;
+}
 
 protocol::expected<conversation>
 build_conversation(const std::string& system_prompt,

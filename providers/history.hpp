@@ -17,6 +17,19 @@ struct history_budget {
   size_t max_chars = 200'000;      ///< Text + attachment payload characters.
 };
 
+/// Puts `history` (oldest first, as stored) in the order a turn answering
+/// request `request_id` must see it: that request's user message last,
+/// after everything that came before it and after the outputs of earlier
+/// turns stored while it waited in the queue (their assistant and tool
+/// messages have higher sequence numbers), without the user messages of
+/// requests queued behind it (not answered yet). Messages of the request
+/// itself stay after it (tool rounds stored before a restart, when the
+/// request runs again). Unchanged when the request's user message is not in
+/// `history`.
+std::vector<protocol::message_record>
+history_for_request(std::vector<protocol::message_record> history,
+                    const std::string& request_id);
+
 /// Builds the conversation from `history` (oldest first; the last entry is
 /// the message being answered). Assistant tool calls and `tool` results are
 /// kept as such; the window always starts at a user message, so a tool

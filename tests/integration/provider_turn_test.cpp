@@ -179,10 +179,11 @@ TEST_CASE("a tool call round trip streams tool events and survives a restart") {
     auto escaped = c.terminal("x1");
     REQUIRE(escaped.event == "agent-complete");
     CHECK(escaped.response.find("tool result: ") == 0);
+    CHECK(escaped.response == "tool result: Error: path escapes the working folder: ../../cfg.json");
     CHECK(escaped.response.find("providers") == std::string::npos);
   }
-  // After a restart the history holds both calls and both results, and the
-  // next turn sends them to the model (the fake counts the messages).
+  // After a restart the history holds the calls and the results, and the
+  // next turn sends them to the model (the fake reports the roles it got).
   gateway_process gw{home.path(), {"--config", cfg}};
   auto history = test::http(gw.port(), "GET",
                             "/api/sessions/agent:main:main/messages?agentId=main").body;
@@ -196,6 +197,10 @@ TEST_CASE("a tool call round trip streams tool events and survives a restart") {
   auto again = c.terminal("a1");
   REQUIRE(again.event == "agent-complete");
   CHECK(again.response == "still there?");
+  // system, then 3 turns of user, assistant (call), tool, assistant, then the question.
+  CHECK(test::json_field(fake_stats(fake), "last_roles")
+        == "system,user,assistant,tool,assistant,user,assistant,tool,assistant,"
+           "user,assistant,tool,assistant,user");
 }
 
 TEST_CASE("a model that never stops calling tools hits gateway.turns.maxToolSteps") {
@@ -305,6 +310,29 @@ TEST_CASE("a mid-stream disconnect and a first-byte timeout end the turn with a 
   CHECK(timed_out.event == "agent-error");
   CHECK(timed_out.message.find("fake") != std::string::npos);
   CHECK(timed_out.message.find("first byte") != std::string::npos);
+}
+
+TEST_CASE("a request queued behind a tool round is answered last, after that round") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write(
+    "cfg.json", fake_provider_config(
+                  fake, R"([{"id":"main","model":"fake:slow-first-byte-300","tools":["ls"]}])"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("queue-client");
+  c.request("q1", "/tool ls {}");
+  c.request("q2", "and then?");
+  // q2 waited in the queue while q1's turn (two model calls) ran.
+  c.until([](auto& v) { return v.id == "q2" && v.type == "ack"; });
+  auto first = c.terminal("q1");
+  REQUIRE(first.event == "agent-complete");
+  auto second = c.terminal("q2");
+  REQUIRE(second.event == "agent-complete");
+  CHECK(second.response == "and then?");
+  // Its user message was stored before q1's round, but the model sees it last.
+  CHECK(test::json_field(fake_stats(fake), "last_roles")
+        == "user,assistant,tool,assistant,user");
 }
 
 }

@@ -14,9 +14,53 @@ protocol::message_record msg(const std::string& role, const std::string& text) {
   return m;
 }
 
+/// `role`/`text` for request `request_id`.
+protocol::message_record msg(const std::string& role, const std::string& text,
+                             const std::string& request_id) {
+  auto m = msg(role, text);
+  m.request_id = request_id;
+  return m;
+}
+
+std::string texts(const std::vector<protocol::message_record>& h) {
+  std::string out;
+  for (auto& m : h)
+    out += (out.empty() ? "" : " ") + m.content;
+  return out;
+}
+
 } // namespace
 
 TEST_SUITE("providers/history") {
+
+TEST_CASE("a request's own message comes last, later questions are left out") {
+  // r2 and r3 were queued while r1 ran a tool round; r1's outputs were
+  // stored after their user messages.
+  std::vector<protocol::message_record> stored{
+    msg("user", "u1", "r1"),      msg("user", "u2", "r2"), msg("user", "u3", "r3"),
+    msg("assistant", "call", "r1"), msg("tool", "out", "r1"), msg("assistant", "a1", "r1")};
+  CHECK(texts(history_for_request(stored, "r2")) == "u1 call out a1 u2");
+  // A request run again after a restart keeps its own stored tool rounds
+  // after its question.
+  CHECK(texts(history_for_request(stored, "r1")) == "u1 call out a1");
+  CHECK(texts(history_for_request(stored, "r3")) == "u1 u2 call out a1 u3");
+  // Unknown or empty ids leave the history as stored.
+  CHECK(texts(history_for_request(stored, "r9")) == texts(stored));
+  CHECK(texts(history_for_request(stored, "")) == texts(stored));
+}
+
+TEST_CASE("tool call arguments count against the character budget") {
+  auto call = msg("assistant", "");
+  call.tool_calls.push_back({"c1", "write_file", std::string(5000, 'x')});
+  auto result = msg("tool", "ok");
+  result.tool_call_id = "c1";
+  std::vector<protocol::message_record> h{msg("user", "write it"), call, result,
+                                          msg("user", "next")};
+  auto conv = build_conversation("", h, {100, 1000});
+  REQUIRE(conv);
+  REQUIRE(conv->messages.size() == 1);  // the 5000-byte call no longer fits
+  CHECK(conv->messages[0].text == "next");
+}
 
 TEST_CASE("the history becomes alternating messages after the system prompt") {
   auto conv = build_conversation("be brief", {msg("user", "a"), msg("assistant", "b"),

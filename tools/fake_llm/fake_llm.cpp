@@ -372,7 +372,8 @@ std::string engine::stats_json() const {
   return R"({"requests":)" + std::to_string(stats_.requests) + R"(,"active_streams":)"
          + std::to_string(stats_.active_streams) + R"(,"cancelled":)"
          + std::to_string(stats_.cancelled) + R"(,"connections":)"
-         + std::to_string(stats_.connections) + "}";
+         + std::to_string(stats_.connections) + R"(,"last_roles":")" + stats_.last_roles
+         + "\"}";
 }
 
 response_plan engine::handle(const request& req) {
@@ -445,6 +446,15 @@ response_plan engine::completion(const request& req, bool anthropic) {
   auto msgs = doc.FindMember("messages");
   if (msgs == doc.MemberEnd() || !msgs->value.IsArray())
     return bad("'messages' must be an array");
+  stats_.last_roles = anthropic && doc.HasMember("system") ? "system" : "";
+  for (const auto& m : msgs->value.GetArray()) {
+    auto role = member_string(m, "role");
+    bool valid = !role.empty()
+                 && role.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos;
+    if (!stats_.last_roles.empty())
+      stats_.last_roles += ',';
+    stats_.last_roles += valid ? role : std::string_view{"?"};
+  }
   auto stream_it = doc.FindMember("stream");
   bool stream = stream_it != doc.MemberEnd() && stream_it->value.IsBool()
                 && stream_it->value.GetBool();

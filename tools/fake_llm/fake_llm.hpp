@@ -82,6 +82,9 @@ struct stats {
   uint64_t active_streams = 0;  ///< Streamed responses in progress.
   uint64_t cancelled = 0;       ///< Streams whose client left before the end.
   uint64_t connections = 0;     ///< TCP connections accepted since start.
+  /// Roles of the last completion request's messages, comma-separated
+  /// (`system` first for a system prompt, Anthropic's top-level one too).
+  std::string last_roles;
 };
 
 /// The request → response logic and its in-process state (fault counters
