@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cctype>
 #include <chrono>
 #include <optional>
 
@@ -67,6 +68,17 @@ class reply_waiter final : public transport::connection {
   std::string addr_ = "webhook";
 };
 
+/// GitHub's delivery ids are GUIDs; anything else is refused before it can
+/// reach the store (whose keys are bounded).
+bool valid_delivery_id(const std::string& id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
+      return false;
+  return true;
+}
+
 } // namespace
 
 std::string github_signature(const std::string& secret, const std::string& body) {
@@ -106,9 +118,13 @@ bool webhook_intake::seen(const http_context& ctx, const protocol::webhook_deliv
 std::vector<storage::write_op> webhook_intake::prune_ops(const http_context& ctx,
                                                          int64_t now) {
   std::vector<storage::write_op> ops;
-  if (++since_prune_ < prune_every)
-    return ops;
-  since_prune_ = 0;
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    if (++since_prune_ < prune_every)
+      return ops;
+    since_prune_ = 0;
+  }
+  // The scan runs without the lock (an LMDB read transaction of its own).
   auto all = ctx.store->list_objects(storage::object_table::webhook_deliveries);
   if (!all)
     return ops;
@@ -190,11 +206,12 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
       return true;
     }
     if (auto* id = req.header("x-github-delivery"); id && !id->empty()) {
-      delivery = protocol::webhook_delivery{w.id, *id, protocol::now_ms()};
-      if (seen(ctx, *delivery)) {
-        respond(http_json(200, "{\"ok\":true,\"duplicate\":true}"));
+      if (!valid_delivery_id(*id)) {
+        respond(http_error(400, "X-GitHub-Delivery must be 1-128 characters of "
+                                "A-Z a-z 0-9 - _"));
         return true;
       }
+      delivery = protocol::webhook_delivery{w.id, *id, protocol::now_ms()};
     }
     if (auto* ev = req.header("x-github-event"))
       github_event = *ev;
@@ -213,6 +230,12 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
   if (!ctx.agents->get(w.agent_id)) {
     respond(http_error(409, "The webhook's agent \"" + w.agent_id
                               + "\" no longer exists"));
+    return true;
+  }
+  // Remembered only now that the call is accepted: a delivery refused
+  // above (e.g. a 409) runs when GitHub redelivers it.
+  if (delivery && seen(ctx, *delivery)) {
+    respond(http_json(200, "{\"ok\":true,\"duplicate\":true}"));
     return true;
   }
   auto session = w.session_id.empty() ? "agent:" + w.agent_id + ":webhook:" + w.id
@@ -241,7 +264,6 @@ bool webhook_intake::handle(const http_context& ctx, const http_request& req,
     batch.ops.push_back(storage::put_object{storage::object_table::webhook_deliveries,
                                             delivery->storage_id(),
                                             protocol::encode_webhook_delivery(*delivery)});
-    std::lock_guard<std::mutex> g{mtx_};
     for (auto& op : prune_ops(ctx, w.last_triggered_at))
       batch.ops.push_back(std::move(op));
   }

@@ -47,7 +47,7 @@ class webhook_intake {
   bool seen(const http_context& ctx, const protocol::webhook_delivery& d);
 
   /// Ops erasing stored deliveries older than the retention, when a prune
-  /// is due. Requires: mtx_ held.
+  /// is due (takes mtx_ only to count).
   std::vector<storage::write_op> prune_ops(const http_context& ctx, int64_t now);
 
   failure_limiter limiter_;

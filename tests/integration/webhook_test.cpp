@@ -155,6 +155,15 @@ TEST_CASE("github: signature checked, replays ignored, events summarized") {
   CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);  // one turn only
   auto thread = call(gw.port(), "GET", "/api/sessions/agent:main:webhook:" + h.id, "", {});
   CHECK(test::json_field(thread.body, "name") == "Webhook: Repo");
+  // A delivery id that is not GUID-like is refused before anything is stored.
+  headers odd = good;
+  odd[2].second = std::string(300, 'a');
+  auto refused = call(gw.port(), "POST", path, body, odd);
+  CHECK(refused.status == 400);
+  CHECK(test::json_field(refused.body, "error").find("X-GitHub-Delivery") == 0);
+  odd[2].second = "d/../x";
+  CHECK(call(gw.port(), "POST", path, body, odd).status == 400);
+  CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 2);
 }
 
 TEST_CASE("github: a replay is refused after a restart too") {
@@ -183,6 +192,25 @@ TEST_CASE("github: a replay is refused after a restart too") {
   CHECK(next.status == 200);
   CHECK(test::json_field(next.body, "duplicate") != "true");
   CHECK(stored(gw.port(), "agent:main:webhook:" + h.id) == 4);
+}
+
+TEST_CASE("github: a delivery refused with 409 runs when it is delivered again") {
+  temp_dir home;
+  gateway_process gw{home.path()};
+  REQUIRE(call(gw.port(), "POST", "/api/agents", R"({"id":"helper"})").status == 201);
+  auto h = make_hook(gw.port(), R"({"name":"Repo","agentId":"helper","preset":"github"})");
+  REQUIRE(call(gw.port(), "DELETE", "/api/agents/helper").status == 200);
+  std::string body = R"({"zen":"Keep it simple."})";
+  headers good{{"x-hub-signature-256", sign(h.secret, body)},
+               {"x-github-event", "ping"},
+               {"x-github-delivery", "d-409"}};
+  auto path = "/webhooks/" + h.id + "?wait=true";
+  CHECK(call(gw.port(), "POST", path, body, good).status == 409);
+  REQUIRE(call(gw.port(), "POST", "/api/agents", R"({"id":"helper"})").status == 201);
+  auto again = call(gw.port(), "POST", path, body, good);
+  CHECK(again.status == 200);
+  CHECK(test::json_field(again.body, "duplicate") != "true");
+  CHECK(stored(gw.port(), "agent:helper:webhook:" + h.id) == 2);
 }
 
 TEST_CASE("two calls to one webhook thread run one after the other") {
