@@ -151,10 +151,13 @@ std::string blocked_by(std::string_view command,
 }
 
 bool is_secret_env(std::string_view name) noexcept {
-  constexpr std::string_view suffix = "_API_KEY";
-  return name == "WINGMAN_GATEWAY_TOKEN" || name == "WINGMAN_GATEWAY_PASSWORD"
-         || (name.size() >= suffix.size()
-             && name.substr(name.size() - suffix.size()) == suffix);
+  // The gateway's token and password, provider keys (`OPENAI_API_KEY`, a config's `apiKeyEnv` such as
+  // `FAKE_KEY`) and the usual credential names.
+  for (std::string_view suffix : {"_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_PASSWD",
+                                  "_CREDENTIALS"})
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+      return true;
+  return false;
 }
 
 std::vector<std::string> child_environment() {

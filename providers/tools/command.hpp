@@ -81,8 +81,8 @@ std::string normalize_command(std::string_view command);
 std::string blocked_by(std::string_view command,
                        const std::vector<std::string>& block_list);
 
-/// True for variables a command must not inherit: `WINGMAN_GATEWAY_TOKEN`,
-/// `WINGMAN_GATEWAY_PASSWORD` and every `*_API_KEY`.
+/// True for variables a command must not inherit: every name ending in `_KEY`, `_TOKEN`, `_SECRET`, `_PASSWORD`, `_PASSWD`
+/// or `_CREDENTIALS` (provider keys, including a config's `apiKeyEnv`).
 bool is_secret_env(std::string_view name) noexcept;
 
 /// This process's environment without the secret variables, as `NAME=value`.

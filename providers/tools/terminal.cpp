@@ -307,6 +307,16 @@ void terminal_manager::run_reader() {
   std::vector<pollfd> fds;
   std::vector<process_ptr> who;  // parallel to fds; nullptr for wake_
   char buf[65536];
+  // The idle sweep runs on a real-time deadline (not only when poll times
+  // out, which a chatty process would prevent); `sweep` itself uses `now_`.
+  using steady = std::chrono::steady_clock;
+  const auto sweep_every = std::max<std::chrono::milliseconds>(
+    std::chrono::milliseconds{1},
+    std::min<std::chrono::milliseconds>(limits_.terminal_idle, std::chrono::seconds{60}));
+  auto next_sweep = steady::now() + sweep_every;
+  // Bytes read from one pipe per wake-up, so a process writing without
+  // pause cannot hold the lock (and starve the tool calls) for long.
+  constexpr size_t max_drain_bytes = 1u << 20;
   while (true) {
     fds.assign(1, pollfd{wake_.get(), POLLIN, 0});
     who.assign(1, nullptr);
@@ -330,19 +340,25 @@ void terminal_manager::run_reader() {
       if (stopping_ && procs_.empty())
         return;
     }
-    // While processes are alive, wake up now and then for the idle sweep
-    // (no timer thread; an idle gateway without processes never wakes).
+    // While processes are alive, wake up by the sweep deadline (no timer
+    // thread; an idle gateway without processes never wakes).
     bool live = fds.size() > 1;
-    auto sweep_every = std::min<std::chrono::milliseconds>(
-      limits_.terminal_idle, std::chrono::seconds{60});
-    int timeout = live ? static_cast<int>(std::max<int64_t>(1, sweep_every.count())) : -1;
+    int timeout = -1;
+    if (live) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep
+                                                                        - steady::now());
+      timeout = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
     int ready = ::poll(fds.data(), fds.size(), timeout);
     if (ready < 0 && errno != EINTR)
       continue;
-    if (ready == 0) {
-      sweep(now_());
-      continue;
+    if (!live || steady::now() >= next_sweep) {
+      if (live)
+        sweep(now_());
+      next_sweep = steady::now() + sweep_every;
     }
+    if (ready <= 0)
+      continue;
     uint64_t drained = 0;
     [[maybe_unused]] auto n = ::read(wake_.get(), &drained, sizeof drained);
     std::lock_guard<std::mutex> guard{mtx_};
@@ -360,9 +376,10 @@ void terminal_manager::run_reader() {
         p->status = exit_status(status);
         continue;
       }
-      while (true) {
+      for (size_t taken = 0; taken < max_drain_bytes;) {
         auto got = ::read(fds[k].fd, buf, sizeof buf);
         if (got > 0) {
+          taken += static_cast<size_t>(got);
           p->buffer.append(buf, static_cast<size_t>(got));
           auto cap = limits_.terminal_buffer_bytes;
           if (p->buffer.size() > cap) {

@@ -66,6 +66,13 @@ TEST_CASE("the block list matches normalized commands at word edges") {
 TEST_CASE("secrets are kept out of a command's environment") {
   CHECK(is_secret_env("WINGMAN_GATEWAY_TOKEN"));
   CHECK(is_secret_env("OPENAI_API_KEY"));
+  CHECK(is_secret_env("FAKEANT_KEY"));  // a config's apiKeyEnv
+  CHECK(is_secret_env("GITHUB_TOKEN"));
+  CHECK(is_secret_env("AWS_SECRET_ACCESS_KEY"));
+  CHECK(is_secret_env("DB_PASSWORD"));
+  CHECK(is_secret_env("WINGMAN_GATEWAY_PASSWORD"));
+  CHECK_FALSE(is_secret_env("KEY"));
+  CHECK_FALSE(is_secret_env("HOME"));
   CHECK_FALSE(is_secret_env("PATH"));
   CHECK_FALSE(is_secret_env("API_KEY_HINT"));
   ::setenv("WINGMAN_GATEWAY_TOKEN", "gateway-secret", 1);

@@ -171,6 +171,25 @@ TEST_CASE("the reader thread sweeps idle processes without being asked") {
   CHECK(t.running() == 0);
 }
 
+TEST_CASE("a process that never stops printing does not hold off the sweep") {
+  tool_fixture f;
+  auto t0 = terminal_manager::clock::time_point{} + std::chrono::hours{1};
+  std::atomic<terminal_manager::clock::time_point> now{t0};
+  tool_limits lim;
+  lim.terminal_idle = milliseconds{5};
+  terminal_manager t{lim, [&] { return now.load(); }};
+  auto chatty = t.start(alice, "while :; do echo tick; done", f.work);
+  auto quiet = t.start(alice, "cat", f.work);
+  REQUIRE(chatty);
+  REQUIRE(quiet);
+  now = t0 + std::chrono::hours{1};
+  // The reader is woken by output all the time; the sweep still runs.
+  cancel_flag cancel;
+  auto gone = t.read(alice, *quiet, patience, cancel);
+  REQUIRE_FALSE(gone);
+  CHECK(has(gone.error().message, "no background process"));
+}
+
 TEST_CASE("the output buffer keeps the newest bytes and counts the rest") {
   tool_fixture f;
   tool_limits lim;
