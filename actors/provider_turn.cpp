@@ -35,6 +35,12 @@ struct http_end {
   transport::http_error result;
 };
 
+/// The conversation with its PDFs turned into text (converter -> turn).
+struct pdfs_done {
+  providers::conversation conv;
+  protocol::status result;
+};
+
 /// Tool call `index` of round `step` finished (executor thread -> turn).
 struct tool_done {
   int step = 0;
@@ -49,6 +55,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_head)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_body)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::http_end)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::tool_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::pdfs_done)
 
 namespace wingman::actors {
 
@@ -351,6 +358,16 @@ void on_end(turn_pointer self, const transport::http_error& e) {
   retry_or_fail(self, f, st.provider.name + " (" + st.provider.endpoint + "): " + e.message);
 }
 
+/// Offers the agent's tools and sends the first request.
+void begin(turn_pointer self) {
+  auto& st = self->state;
+  if (st.env.tools)
+    for (auto& spec : st.env.tools->registry().specs_for(st.agent.tools))
+      st.conv.tools.push_back({spec.name, spec.description, spec.parameters_json_schema});
+  if (encode_body(self))
+    start_attempt(self);
+}
+
 caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, start_turn req,
                             protocol::agent_config agent, providers::resolved_provider p,
                             provider_turn_env env) {
@@ -378,19 +395,27 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     return {};
   }
   st.conv = std::move(*conv);
-  auto pdfs = providers::takes_native_pdf(st.provider) ? protocol::ok()
-                                                       : providers::inline_pdfs(st.conv, st.env.pdf);
-  if (!pdfs) {
-    fail(self, pdfs.error().message, pdfs.error().code);
-    return {};
+  if (!providers::takes_native_pdf(st.provider) && providers::has_pdf(st.conv)) {
+    // poppler is CPU-bound (~2.5 ms a page): convert on a thread of its
+    // own, never on a CAF worker, then start.
+    self->spawn<caf::detached>(
+      [turn = caf::actor_cast<caf::actor>(self), conv = st.conv,
+       limits = st.env.pdf](caf::event_based_actor* converter) mutable {
+        auto result = providers::inline_pdfs(conv, limits);
+        converter->send(turn, pdfs_done{std::move(conv), std::move(result)});
+      });
+  } else {
+    begin(self);
   }
-  if (st.env.tools)
-    for (auto& spec : st.env.tools->registry().specs_for(st.agent.tools))
-      st.conv.tools.push_back({spec.name, spec.description, spec.parameters_json_schema});
-  if (!encode_body(self))
-    return {};
-  start_attempt(self);
   return {
+    [=](pdfs_done& d) {
+      if (!d.result) {
+        fail(self, d.result.error().message, d.result.error().code);
+        return;
+      }
+      self->state.conv = std::move(d.conv);
+      begin(self);
+    },
     [=](http_head& h) {
       auto& st = self->state;
       if (h.attempt != st.attempt)

@@ -11,6 +11,9 @@
 // session, and the model is asked again, up to `max_steps` rounds. Tools
 // work in the session's workdir or the agent's workspace.
 //
+// PDFs for models that do not read them are turned into text on a detached
+// thread before the first request (poppler is CPU-bound).
+//
 // No CAF worker waits on a socket: the client's own thread delivers headers,
 // body bytes and the end of the request to this actor as messages. Failures
 // before the first token (connect errors, 429, 5xx) are retried with backoff

@@ -59,6 +59,14 @@ bool takes_native_pdf(const resolved_provider& p) noexcept {
   return false;
 }
 
+bool has_pdf(const conversation& conv) noexcept {
+  for (const auto& m : conv.messages)
+    for (const auto& a : m.attachments)
+      if (a.kind == attachment_kind::pdf)
+        return true;
+  return false;
+}
+
 std::string pdf_attachment_text(const content_attachment& a,
                                 const pdf_text& pdf) {
   std::string out = "[PDF \"" + (a.name.empty() ? "document.pdf" : a.name)

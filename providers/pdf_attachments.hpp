@@ -21,6 +21,9 @@ namespace wingman::providers {
 /// configured OpenAI-type entries) gets the PDF's text instead.
 bool takes_native_pdf(const resolved_provider& p) noexcept;
 
+/// True when a message of `conv` has a `pdf` attachment.
+bool has_pdf(const conversation& conv) noexcept;
+
 /// How a converted PDF reads in its message: `[PDF "<name>", <N> pages]`
 /// and the text on the next line (`(no text found ...)` for a PDF of
 /// scanned images). `inline_pdfs` appends it after a blank line.

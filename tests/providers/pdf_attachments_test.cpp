@@ -62,6 +62,16 @@ TEST_CASE("native PDF input is decided by provider and model") {
   CHECK_FALSE(takes_native_pdf(claude));
 }
 
+TEST_CASE("has_pdf finds a PDF in any message") {
+  conversation conv;
+  conv.messages.push_back(message::user("no files"));
+  CHECK_FALSE(has_pdf(conv));
+  content_attachment pdf;
+  pdf.kind = attachment_kind::pdf;
+  conv.messages.push_back(message::user("one file", {pdf}));
+  CHECK(has_pdf(conv));
+}
+
 TEST_CASE("a PDF attachment becomes text in its message") {
   conversation conv;
   conv.messages.push_back(message::user(
