@@ -390,6 +390,7 @@ void on_step(session_pointer self, turn_step& s) {
     batch.ops.push_back(st.put(std::move(m)));
   }
   batch.ops.push_back(storage::put_session{st.record});
+  auto turn_seq = s.turn_seq;
   write(
     self, std::move(batch), [] {},
     [=](const std::string& why) {
@@ -397,6 +398,13 @@ void on_step(session_pointer self, turn_step& s) {
       log::actors()->error("tool round not persisted agent={} session={} error={}",
                            st.cfg.agent_id, st.cfg.session_key, why);
       st.load_record();
+      // The history would lack the round: end the turn rather than go on.
+      if (!is_current(self, turn_seq) || st.running->finishing)
+        return;
+      if (st.running->turn)
+        self->send_exit(st.running->turn, caf::exit_reason::user_shutdown);
+      finish_running(self, std::nullopt, {}, "The tool round could not be stored: " + why,
+                     error_code::storage_failure);
     });
 }
 
