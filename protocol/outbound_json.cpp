@@ -16,7 +16,7 @@ using detail::write_string;
 
 /// One frame being written: owns the buffer and the writer.
 struct frame_writer {
-  rapidjson::StringBuffer buf;
+  rapidjson::StringBuffer buf{nullptr, 1024};  // most frames fit: no regrowth
   json_writer w{buf};
 
   /// Opens the frame: `{"type":type` plus `"id":id` unless `id` is empty.
