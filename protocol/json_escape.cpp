@@ -29,18 +29,6 @@ constexpr auto escape_table = make_escape_table();
 
 } // namespace
 
-/// True if any byte of `w` is below 0x20, '"' or '\\' (exact "any" tests
-/// from the classic has-zero-byte bit trick).
-inline bool word_needs_escape(uint64_t w) {
-  constexpr uint64_t ones = 0x0101010101010101ull;
-  constexpr uint64_t highs = 0x8080808080808080ull;
-  uint64_t quote = w ^ (ones * '"');
-  uint64_t slash = w ^ (ones * '\\');
-  uint64_t hits = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote)
-                  | ((slash - ones) & ~slash);
-  return (hits & highs) != 0;
-}
-
 char* write_escaped(char* out, const char* s, size_t n) {
   static constexpr char hex[] = "0123456789ABCDEF";
   const char* end = s + n;

@@ -5,6 +5,7 @@
 // (C14: RapidJSON stays inside the codec sources).
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -17,6 +18,18 @@
 #include "protocol/frames.hpp"
 
 namespace wingman::protocol::detail {
+
+/// True if any byte of `w` is below 0x20, '"' or '\\' (exact "any" tests
+/// from the classic has-zero-byte bit trick).
+inline bool word_needs_escape(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull;
+  constexpr uint64_t highs = 0x8080808080808080ull;
+  uint64_t quote = w ^ (ones * '"');
+  uint64_t slash = w ^ (ones * '\\');
+  uint64_t hits = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote)
+                  | ((slash - ones) & ~slash);
+  return (hits & highs) != 0;
+}
 
 /// Appends `s` to `out` as JSON string contents (no quotes), escaping
 /// exactly as RapidJSON's writer does: `"`, `\\`, and U+0000–U+001F (`\\n`
@@ -36,13 +49,33 @@ class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool String(const char* s, rapidjson::SizeType n, bool = false) {
     Prefix(rapidjson::kStringType);
     auto* buf = os_;
-    // Worst case: every byte becomes \u00XX, plus the quotes.
-    char* start = buf->Push(2 + size_t{n} * 6);
-    char* p = start;
+    // Common case, nothing to escape: copy 8 bytes at a time.
+    char* p = buf->Push(size_t{n} + 2);
     *p++ = '"';
-    p = write_escaped(p, s, n);
-    *p++ = '"';
-    buf->Pop(static_cast<size_t>(start + 2 + size_t{n} * 6 - p));
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+      std::memcpy(&w, s + i, 8);
+      if (word_needs_escape(w))
+        break;
+      std::memcpy(p + i, &w, 8);
+    }
+    for (; i < n; ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\')
+        break;
+      p[i] = static_cast<char>(c);
+    }
+    if (i == n) {
+      p[n] = '"';
+      return EndValue(true);
+    }
+    buf->Pop(size_t{n} + 1 - i);  // keep the quote and the plain bytes
+    // Worst case: every byte becomes \u00XX, plus the closing quote.
+    size_t room = (size_t{n} - i) * 6 + 1;
+    char* start = buf->Push(room);
+    char* end = write_escaped(start, s + i, size_t{n} - i);
+    *end++ = '"';
+    buf->Pop(static_cast<size_t>(start + room - end));
     return EndValue(true);
   }
 
