@@ -49,11 +49,12 @@ out=${out:-$(mktemp -d /tmp/wingman-suite.XXXXXX)}
 mkdir -p "$out"
 gw_pid=""
 pgw_pid=""
+ngw_pid=""
 eb_pid=""
 llm_pid=""
 cleanup() {  # only the processes this script started and still runs
-  for p in $gw_pid $pgw_pid $eb_pid $llm_pid; do kill "$p" 2>/dev/null || true; done
-  for p in $gw_pid $pgw_pid $eb_pid $llm_pid; do wait "$p" 2>/dev/null || true; done
+  for p in $gw_pid $pgw_pid $ngw_pid $eb_pid $llm_pid; do kill "$p" 2>/dev/null || true; done
+  for p in $gw_pid $pgw_pid $ngw_pid $eb_pid $llm_pid; do wait "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
@@ -61,6 +62,7 @@ gw_port=$port_base
 eb_port=$((port_base + 1))
 llm_port=$((port_base + 2))
 pgw_port=$((port_base + 3))
+ngw_port=$((port_base + 4))
 
 # Waits up to 10 s for $2 (a regex) in file $1.
 wait_for() {
@@ -73,20 +75,20 @@ wait_for() {
   return 1
 }
 
-write_config() {  # write_config <file> <port> [model]
-  local model=${3:-echo}
+write_config() {  # write_config <file> <port> [model] [sync]
+  local model=${3:-echo} sync=${4:-true}
   cat >"$1" <<EOF
 {"gateway":{"host":"127.0.0.1","port":$2,"auth":{"mode":"none"},
-  "controlUi":{"enabled":false}},
+  "controlUi":{"enabled":false},"storage":{"sync":$sync}},
  "providers":{"fake":{"type":"openai","baseUrl":"http://127.0.0.1:$llm_port/v1"}},
  "agents":{"list":[{"id":"main","model":"$model"}]}}
 EOF
 }
 
-# start_gateway <name> <port> [model]: (re)starts it on a fresh state folder;
-# sets ${name}_pid.
+# start_gateway <name> <port> [model] [sync]: (re)starts it on a fresh state
+# folder; sets ${name}_pid.
 start_gateway() {
-  local name=$1 port=$2 model=${3:-echo}
+  local name=$1 port=$2 model=${3:-echo} sync=${4:-true}
   local old_var="${name}_pid"
   if [ -n "${!old_var:-}" ]; then
     kill "${!old_var}" 2>/dev/null || true
@@ -94,7 +96,7 @@ start_gateway() {
   fi
   rm -rf "$out/$name.state"
   mkdir -p "$out/$name.state"
-  write_config "$out/$name.json" "$port" "$model"
+  write_config "$out/$name.json" "$port" "$model" "$sync"
   "$bin/wingman" gateway run --config "$out/$name.json" \
     --state-dir "$out/$name.state" >"$out/$name.log" 2>&1 &
   printf -v "${name}_pid" '%s' "$!"
@@ -116,6 +118,7 @@ llm_pid=$!
 wait_for "$out/llm.log" "^listening on"
 start_gateway gw "$gw_port"
 start_gateway pgw "$pgw_port" "fake:fake-model"
+start_gateway ngw "$ngw_port" echo false  # storage.sync=false: no fsync
 start_baseline
 
 gw_url="ws://127.0.0.1:$gw_port/ws"
@@ -146,6 +149,9 @@ for r in $(seq 1 "$runs"); do
     --connections 100 --requests 60 --rate 2000
   bench "$out/rate.$r.eb" echo --url "$eb_url" --pid "$eb_pid" \
     --connections 100 --requests 60 --rate 2000
+  bench "$out/nosync.$r.gw" turns --url "ws://127.0.0.1:$ngw_port/ws" \
+    --pid "$ngw_pid" --connections 100 --requests 60 --rate 2000
+  cp "$out/rate.$r.eb" "$out/nosync.$r.eb"
   bench "$out/fanout.$r.gw" fanout --url "$gw_url" --pid "$gw_pid" \
     --connections 1000 --requests 100
   bench "$out/fanout.$r.eb" fanout --echo --url "$eb_url" --pid "$eb_pid" \
@@ -254,6 +260,9 @@ row "server CPU per turn (µs)" "≤ 30" turns server_cpu_us_per_turn
 row "streamed frames/s, 100 conns" "≥ 40 % of baseline" turns frames_per_s
 row "ttfc p50 at 2,000 turns/s (µs)" "" rate ttfc_p50_us
 row "ttfc p99 at 2,000 turns/s (µs)" "< 1,000" rate ttfc_p99_us
+row "ttfc p50 at 2,000 turns/s, storage.sync=false (µs)" "" nosync ttfc_p50_us
+row "ttfc p99 at 2,000 turns/s, storage.sync=false (µs)" "" nosync ttfc_p99_us
+row "server CPU per turn at 2,000 turns/s (µs)" "" rate server_cpu_us_per_turn
 row "server RSS, 1,000 clients at 1,000 turns/s (MB)" "< 60" active server_rss_bytes server_rss_bytes 0.000001
 row "idle RSS per authenticated connection, 10k (bytes)" "≤ 10,240" idle rss_per_conn_bytes
 row "fan-out deliveries/s, 1 session × 1,000 subscribers" "≥ 500,000" fanout deliveries_per_s
