@@ -94,7 +94,7 @@ start_gateway() {
     kill "${!old_var}" 2>/dev/null || true
     wait "${!old_var}" 2>/dev/null || true
   fi
-  rm -rf "$out/$name.state"
+  rm -rf "$out/$name.state" "$out/$name.log"  # no stale ready line
   mkdir -p "$out/$name.state"
   write_config "$out/$name.json" "$port" "$model" "$sync"
   "$bin/wingman" gateway run --config "$out/$name.json" \
@@ -108,6 +108,7 @@ start_baseline() {
     kill "$eb_pid" 2>/dev/null || true
     wait "$eb_pid" 2>/dev/null || true
   fi
+  rm -f "$out/eb.log"  # no stale ready line
   "$bin/wingman-echo-baseline" --port "$eb_port" >"$out/eb.log" 2>&1 &
   eb_pid=$!
   wait_for "$out/eb.log" "^listening $eb_port"
