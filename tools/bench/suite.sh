@@ -11,7 +11,9 @@
 #   tools/bench/suite.sh [--runs N] [--out DIR] [--port-base P] [--big]
 #
 # --big adds `turns` at 10,000 connections (one run). Environment: BUILD_DIR
-# (default build-bench), JOBS (default 2). Nothing here asserts speed.
+# (default build-bench), JOBS (default 2), WINGMAN_GATEWAY_BIN (a gateway
+# binary to measure instead of the one built here, e.g. an older commit's;
+# the startup row always uses the built one). Nothing here asserts speed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -40,6 +42,7 @@ cmake --build "$build" -j "${JOBS:-2}" --target wingman wingman-bench \
   wingman-echo-baseline wingman-fake-llm wingman-fake-llm-bench \
   wingman-startup-bench >/dev/null
 bin="$root/$build/bin"
+gateway_bin=${WINGMAN_GATEWAY_BIN:-$bin/wingman}
 
 # 10,000 client plus 10,000 server sockets: raise the soft limit to the hard
 # one (20,000 per process here); each process gets its own.
@@ -97,7 +100,7 @@ start_gateway() {
   rm -rf "$out/$name.state" "$out/$name.log"  # no stale ready line
   mkdir -p "$out/$name.state"
   write_config "$out/$name.json" "$port" "$model" "$sync"
-  "$bin/wingman" gateway run --config "$out/$name.json" \
+  "$gateway_bin" gateway run --config "$out/$name.json" \
     --state-dir "$out/$name.state" >"$out/$name.log" 2>&1 &
   printf -v "${name}_pid" '%s' "$!"
   wait_for "$out/$name.log" "listening on http://127.0.0.1:$port"
