@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <unistd.h>
+
 #include <caf/send.hpp>
 
 #include "actors/auth.hpp"
@@ -47,6 +49,18 @@ namespace {
 
 std::string num(int64_t v) { return std::to_string(v); }
 std::string num(uint64_t v) { return std::to_string(v); }
+
+/// This process's resident set size in bytes (/proc/self/statm), 0 if unknown.
+uint64_t resident_bytes() {
+  unsigned long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f)
+    return 0;
+  int got = std::fscanf(f, "%lu %lu", &pages, &resident);
+  std::fclose(f);
+  return got == 2 ? uint64_t{resident} * static_cast<uint64_t>(sysconf(_SC_PAGESIZE))
+                  : 0;
+}
 
 http_response method_not_allowed(const http_request& req, const char* allow) {
   auto r = http_error(405, "Method " + req.method + " not allowed on " + req.path);
@@ -208,7 +222,8 @@ class api final : public transport::http_handler {
                     + ",\"framesOut\":" + num(s.frames_out)
                     + ",\"slowConsumerCloses\":" + num(s.slow_consumer_closes)
                     + ",\"storageBatches\":" + num(m.storage_batches.load())
-                    + ",\"storageOps\":" + num(m.storage_ops.load()) + "}";
+                    + ",\"storageOps\":" + num(m.storage_ops.load())
+                    + ",\"rssBytes\":" + num(resident_bytes()) + "}";
     return http_json(200, "{\"gateway\":" + g
                             + ",\"nodes\":{\"totalNodes\":0,\"nodes\":[]}"
                             + ",\"groups\":{\"totalGroups\":0,\"groups\":[]}"

@@ -292,7 +292,18 @@ const char* wire_name(frame_type t) noexcept {
 }
 
 decode_result decode_inbound(std::string_view text) {
-  rapidjson::Document doc;
+  // The DOM of a typical frame fits in these stack buffers. A default
+  // Document mallocs a 64 KiB chunk per parse, and freeing a chunk that
+  // large makes glibc consolidate its fast bins: a top cost per frame.
+  alignas(8) char values_buf[8192];
+  alignas(8) char stack_buf[2048];
+  rapidjson::MemoryPoolAllocator<> values{values_buf, sizeof values_buf,
+                                          16u << 10};
+  rapidjson::MemoryPoolAllocator<> stack{stack_buf, sizeof stack_buf,
+                                         16u << 10};
+  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                             rapidjson::MemoryPoolAllocator<>>
+    doc{&values, 1024, &stack};
   doc.Parse<detail::parse_flags>(text.data(), text.size());
   if (doc.HasParseError()) {
     auto offset = std::to_string(doc.GetErrorOffset());
@@ -407,8 +418,15 @@ std::string check_agent_request(const agent_request& req) {
 }
 
 std::string preview(std::string_view text, size_t max_chars) {
-  size_t i = 0;
-  for (size_t count = 0; count < max_chars && i < text.size(); ++count) {
+  // ASCII prefix: one code point per byte, nothing to decode.
+  size_t ascii = 0;
+  size_t limit = std::min(text.size(), max_chars);
+  while (ascii < limit && static_cast<unsigned char>(text[ascii]) < 0x80)
+    ++ascii;
+  if (ascii == limit)
+    return std::string{text.substr(0, limit)};
+  size_t i = ascii;
+  for (size_t count = ascii; count < max_chars && i < text.size(); ++count) {
     auto lead = static_cast<unsigned char>(text[i]);
     size_t len = 1;
     if ((lead & 0xE0) == 0xC0)

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iterator>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include <sys/stat.h>
@@ -273,13 +274,47 @@ expected<std::unique_ptr<store>> open_lmdb_store(const lmdb_options& opts) {
 
 // -- write path ---------------------------------------------------------------
 
+namespace {
+
+/// Marks the ops of `batch` whose effect a later op of the same batch
+/// replaces, so they need not be encoded and written: a `put_session`
+/// followed by another `put_session` of that session, and a `put_pending`
+/// followed by the `erase_pending` of that entry. Under load a group commit
+/// holds several updates of one session record per batch.
+std::vector<bool> superseded_ops(const write_batch& batch) {
+  std::vector<bool> skip(batch.ops.size(), false);
+  std::unordered_set<std::string> later_sessions;
+  std::unordered_set<std::string> later_erased;
+  auto id = [](const std::string& a, const std::string& b, uint64_t seq) {
+    return a + '\0' + b + '\0' + std::to_string(seq);
+  };
+  for (size_t i = batch.ops.size(); i-- > 0;) {
+    const auto& op = batch.ops[i];
+    if (const auto* p = std::get_if<put_session>(&op)) {
+      skip[i] = !later_sessions.insert(id(p->record.agent_id, p->record.id, 0)).second;
+    } else if (const auto* e = std::get_if<erase_pending>(&op)) {
+      later_erased.insert(id(e->agent_id, e->session_key, e->seq));
+    } else if (const auto* q = std::get_if<put_pending>(&op)) {
+      const auto& r = q->request;
+      skip[i] = later_erased.count(id(r.agent_id, r.session_key, r.seq)) > 0;
+    }
+  }
+  return skip;
+}
+
+} // namespace
+
 status lmdb_store::apply(const write_batch& batch) {
   if (batch.ops.empty())
     return protocol::ok();
+  auto skip = superseded_ops(batch);
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn); rc != 0)
     return lmdb_error("begin write transaction", rc);
-  for (const auto& op : batch.ops) {
+  for (size_t i = 0; i < batch.ops.size(); ++i) {
+    if (skip[i])
+      continue;
+    const auto& op = batch.ops[i];
     auto st = std::visit([&](const auto& x) { return apply_op(txn, x); }, op);
     if (!st) {
       // All or nothing: nothing of this batch reaches the database.

@@ -172,7 +172,36 @@ struct http_client::state {
   net::io_context ioc;
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   ssl::context tls{ssl::context::tls_client};
+  std::string extra_ca_file;
+  std::once_flag tls_once;
   std::string tls_setup_error;  ///< Non-empty if the CA store failed to load.
+
+  /// Loads the CA store on the first https request, not at start: reading
+  /// the system store takes ~30 ms, and many gateways never use https.
+  /// Thread-safe; returns the setup error ("" when ready).
+  const std::string& tls_ready() {
+    std::call_once(tls_once, [this] { load_ca(); });
+    return tls_setup_error;
+  }
+
+  void load_ca() {
+    beast::error_code ec;
+    tls.set_default_verify_paths(ec);
+    if (ec)
+      tls_setup_error = "TLS: cannot load the system CA certificates: " + ec.message();
+    if (!extra_ca_file.empty()) {
+      tls.load_verify_file(extra_ca_file, ec);
+      if (ec) {
+        // OpenSSL's own message is unhelpful ("asio.ssl error"): say which.
+        std::FILE* f = std::fopen(extra_ca_file.c_str(), "r");
+        std::string why = f ? "no PEM certificate in it" : std::strerror(errno);
+        if (f)
+          std::fclose(f);
+        tls_setup_error = "TLS: cannot load CA file " + extra_ca_file + ": " + why;
+      }
+    }
+    tls.set_verify_mode(ssl::verify_peer, ec);
+  }
   http_limits limits;
   std::vector<std::thread> threads;
   std::mutex mtx;  ///< Guards `live` and `pool`.
@@ -252,7 +281,7 @@ struct http_stream::impl : std::enable_shared_from_this<http_stream::impl> {
     url_ = std::move(*url);
     if (!build_request(why))
       return finish(make_error(http_error_kind::invalid_request, why));
-    if (url_.tls && !client_.tls_setup_error.empty())
+    if (url_.tls && !client_.tls_ready().empty())
       return finish(make_error(http_error_kind::tls, client_.tls_setup_error));
     if (conn_)
       return do_write();  // a pooled keep-alive connection
@@ -608,22 +637,7 @@ http_client::http_client(int threads, http_limits limits)
 http_client::http_client(http_client_options options)
   : state_(std::make_unique<state>()) {
   state_->limits = options.limits;
-  beast::error_code ec;
-  state_->tls.set_default_verify_paths(ec);
-  if (ec)
-    state_->tls_setup_error = "TLS: cannot load the system CA certificates: " + ec.message();
-  if (!options.extra_ca_file.empty()) {
-    state_->tls.load_verify_file(options.extra_ca_file, ec);
-    if (ec) {
-      // OpenSSL's own message is unhelpful ("asio.ssl error"): say which.
-      std::FILE* f = std::fopen(options.extra_ca_file.c_str(), "r");
-      std::string why = f ? "no PEM certificate in it" : std::strerror(errno);
-      if (f)
-        std::fclose(f);
-      state_->tls_setup_error = "TLS: cannot load CA file " + options.extra_ca_file + ": " + why;
-    }
-  }
-  state_->tls.set_verify_mode(ssl::verify_peer, ec);
+  state_->extra_ca_file = options.extra_ca_file;
   int threads = options.threads < 1 ? 1 : options.threads;
   for (int i = 0; i < threads; ++i)
     state_->threads.emplace_back([st = state_.get()] { st->ioc.run(); });

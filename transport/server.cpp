@@ -1,12 +1,13 @@
 #include "transport/server.hpp"
 
+#include "transport/frame_batch.hpp"
 #include "transport/http_util.hpp"
 #include "transport/net.hpp"
+#include "transport/write_gate.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <deque>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -313,20 +314,38 @@ class websocket_session
                   });
   }
 
+  // Frames from other threads go through `inbox_`: only the first frame of
+  // a burst posts to the strand, which then takes the whole burst at once.
   void send(shared_frame frame) override {
     if (!frame)
       return;
+    {
+      std::lock_guard<std::mutex> guard{inbox_mtx_};
+      if (inbox_close_)
+        return;  // dropped: sent after close
+      inbox_.push_back(std::move(frame));
+      if (inbox_posted_)
+        return;
+      inbox_posted_ = true;
+    }
     net::post(ws_.get_executor(),
-              [self = shared_from_this(), f = std::move(frame)]() mutable {
-                self->on_send(std::move(f), false);
-              });
+              [self = shared_from_this()] { self->on_inbox(); });
   }
 
+  // A close goes through `inbox_` too, so it stays behind the frames sent
+  // before it and ahead of those sent after it (which are dropped).
   void close(uint16_t code, std::string reason) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), code,
-                                   r = std::move(reason)]() mutable {
-      self->on_close_request(code, std::move(r));
-    });
+    {
+      std::lock_guard<std::mutex> guard{inbox_mtx_};
+      if (!inbox_close_) {
+        inbox_close_ = inbox_close{inbox_.size(), code, std::move(reason)};
+      }
+      if (inbox_posted_)
+        return;
+      inbox_posted_ = true;
+    }
+    net::post(ws_.get_executor(),
+              [self = shared_from_this()] { self->on_inbox(); });
   }
 
   uint64_t id() const noexcept override {
@@ -353,8 +372,6 @@ class websocket_session
   }
 
   void on_run(http::request<http::string_body> req) {
-    // Beast's websocket timeouts replace the TCP stream's.
-    beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(timeouts());
     ws_.set_option(
       websocket::stream_base::decorator([](websocket::response_type& res) {
@@ -426,69 +443,111 @@ class websocket_session
     buffer_.clear();
     if (core_.opts.too_large_frame) {
       auto text = core_.opts.too_large_frame(core_.opts.max_frame_bytes);
-      if (!text.empty())
-        on_send(make_frame(std::move(text)), true);
+      if (!text.empty()) {
+        enqueue(make_frame(std::move(text)), true);
+        start_write();
+      }
     }
     on_close_request(close_code::too_big, "frame too large");
   }
 
   // -- outbound ---------------------------------------------------------------
 
-  /// `bypass_cap`: our own error frame may exceed the write-queue cap.
-  void on_send(shared_frame frame, bool bypass_cap) {
+  void on_inbox() {
+    std::optional<inbox_close> closing;
+    {
+      std::lock_guard<std::mutex> guard{inbox_mtx_};
+      inbox_taken_.swap(inbox_);
+      inbox_posted_ = false;
+      closing = std::move(inbox_close_);
+      if (closing)
+        inbox_close_.emplace();  // keeps dropping later sends
+    }
+    auto n = closing ? std::min(closing->after, inbox_taken_.size())
+                     : inbox_taken_.size();
+    for (size_t i = 0; i < n; ++i)
+      enqueue(std::move(inbox_taken_[i]), false);
+    inbox_taken_.clear();
+    if (inbox_taken_.capacity() > 256)
+      std::vector<shared_frame>{}.swap(inbox_taken_);
+    start_write();
+    if (closing && closing->after != no_close)
+      on_close_request(closing->code, std::move(closing->reason));
+  }
+
+  /// Queues a frame; `bypass_cap`: our own error frame may exceed the
+  /// write-queue cap. The caller then calls `start_write`.
+  void enqueue(shared_frame frame, bool bypass_cap) {
     if (!open_ || close_requested_)
       return;  // frames after close are dropped
     auto cap = core_.opts.write_queue_bytes;
     if (!bypass_cap && queued_bytes_ + frame->size() > cap) {
       ++core_.slow_consumer_closes;
-      drop_queue();
+      queue_.clear();
+      queued_bytes_ = inflight_bytes_;
       return on_close_request(close_code::policy, "slow consumer");
     }
     queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
-    if (!writing_)
-      do_write();
   }
 
-  /// Drops every queued frame except the one being written.
-  void drop_queue() {
-    if (writing_) {
-      auto front = std::move(queue_.front());
-      queue_.clear();
-      queued_bytes_ = front->size();
-      queue_.push_back(std::move(front));
-    } else {
+  // The write side: at most one write of ours in flight. It takes every
+  // frame queued so far and sends them with one gather write through the
+  // gate (frames framed here, payloads not copied when large), so a burst
+  // costs one syscall instead of one per frame. Beast's control frames go
+  // through the same gate and never interleave with ours.
+  void start_write() {
+    if (writing_ || queue_.empty())
+      return;
+    if (!ws_.is_open()) {  // Beast is closing: no data after its close frame
       queue_.clear();
       queued_bytes_ = 0;
+      return;
     }
-  }
-
-  // The write side: at most one async_write in flight, always for
-  // queue_.front(). Coalescing several queued frames (a corking layer) is a
-  // change to do_write/on_write only.
-  void do_write() {
+    inflight_.swap(queue_);
+    batch_.clear();
+    inflight_bytes_ = 0;
+    for (const auto& f : inflight_) {
+      batch_.add(*f);
+      inflight_bytes_ += f->size();
+    }
+    batch_.buffers(buffers_);
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write,
-                                              shared_from_this()));
+    ws_.next_layer().write_all(
+      buffer_span{buffers_.data(), buffers_.data() + buffers_.size()},
+      beast::bind_front_handler(&websocket_session::on_write,
+                                shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t) {
     writing_ = false;
+    core_.frames_out += inflight_.size();
+    inflight_.clear();
+    queued_bytes_ -= inflight_bytes_;
+    inflight_bytes_ = 0;
     if (ec) {
       open_ = false;
       queue_.clear();
       queued_bytes_ = 0;
       return fail(ec, "ws write");
     }
-    queued_bytes_ -= queue_.front()->size();
-    queue_.pop_front();
-    ++core_.frames_out;
     if (!queue_.empty())
-      return do_write();
+      return start_write();
+    release_idle_buffers();
     if (close_requested_ && !closing_)
       do_close();
+  }
+
+  /// After a large burst, gives the memory back (idle connections are many).
+  void release_idle_buffers() {
+    constexpr size_t keep = 256;
+    batch_.clear(16u << 10);
+    if (buffers_.capacity() > keep)
+      std::vector<net::const_buffer>{}.swap(buffers_);
+    if (queue_.capacity() > keep)
+      std::vector<shared_frame>{}.swap(queue_);
+    if (inflight_.capacity() > keep)
+      std::vector<shared_frame>{}.swap(inflight_);
   }
 
   // -- close ------------------------------------------------------------------
@@ -509,8 +568,10 @@ class websocket_session
       [weak = weak_from_this()](beast::error_code ec) {
         if (ec)
           return;
-        if (auto self = weak.lock())
-          beast::get_lowest_layer(self->ws_).close();
+        if (auto self = weak.lock()) {
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->ws_).close(ignored);
+        }
       });
     if (!writing_)
       do_close();
@@ -531,15 +592,33 @@ class websocket_session
   }
 
   server_core& core_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<write_gate> ws_;
   net::steady_timer close_timer_;
   uint64_t id_;
   std::string remote_;
   size_t limit_;
   std::unique_ptr<frame_sink> sink_;
   beast::flat_buffer buffer_;  // the message being assembled
-  std::deque<shared_frame> queue_;
-  size_t queued_bytes_ = 0;    // including the frame being written
+  /// A close request and the number of inbox frames sent before it;
+  /// `after == no_close` once it has been taken (later sends are dropped).
+  struct inbox_close {
+    size_t after = no_close;
+    uint16_t code = 0;
+    std::string reason;
+  };
+  static constexpr size_t no_close = std::numeric_limits<size_t>::max();
+
+  std::mutex inbox_mtx_;       // guards inbox_, inbox_close_, inbox_posted_
+  std::vector<shared_frame> inbox_;
+  std::optional<inbox_close> inbox_close_;
+  bool inbox_posted_ = false;
+  std::vector<shared_frame> inbox_taken_;  // strand only, like all below
+  std::vector<shared_frame> queue_;        // waiting for the next write
+  std::vector<shared_frame> inflight_;     // in the write in flight
+  frame_batch batch_;                      // inflight_ framed
+  std::vector<net::const_buffer> buffers_; // batch_ as a buffer sequence
+  size_t queued_bytes_ = 0;    // payload bytes in queue_ and inflight_
+  size_t inflight_bytes_ = 0;
   bool registered_ = false;
   bool open_ = false;          // handshake done, not failed or closed
   bool writing_ = false;

@@ -461,6 +461,24 @@ TEST_CASE_TEMPLATE("ops of a batch apply in order", F, lmdb_fixture,
   apply_ok(s, {});
 }
 
+TEST_CASE_TEMPLATE("repeated updates in one batch leave the last one", F,
+                   lmdb_fixture, memory_fixture) {
+  F f;
+  store& s = *f.st;
+  apply_ok(s, {put_pending{pending("main", "s1", 9)}});
+  apply_ok(s, {put_session{session("main", "s1", 1)},
+               put_session{session("main", "s2", 5)},
+               put_pending{pending("main", "s1", 1)},
+               put_session{session("main", "s1", 2)},
+               put_pending{pending("main", "s1", 2)},
+               erase_pending{"main", "s1", 1},
+               erase_pending{"main", "s1", 9},
+               put_session{session("main", "s1", 3)}});
+  CHECK(get(s, "main", "s1")->updated_at == 3);
+  CHECK(get(s, "main", "s2")->updated_at == 5);
+  CHECK(pending_seqs(s, "main", "s1") == seq_list{2});
+}
+
 TEST_CASE_TEMPLATE("a batch with an invalid op writes nothing", F,
                    lmdb_fixture, memory_fixture) {
   F f;

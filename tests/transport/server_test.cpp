@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace wingman::transport;
@@ -51,6 +53,25 @@ struct recorder {
 constexpr size_t burst_frames = 64;
 constexpr size_t burst_frame_bytes = 16u << 10;
 
+/// "flood": frames queued at once, of sizes that use all three WebSocket
+/// length encodings (7-bit, 16-bit, 64-bit) and both sides of the
+/// transport's copy-or-reference limit (4 KiB).
+constexpr size_t flood_frames = 10000;
+
+/// The i-th flood frame: starts with its index, so order is checkable.
+std::string flood_frame(size_t i) {
+  size_t n = i % 126;
+  if (i == 1 || i == 2 || i == 4 || i == 5)
+    n = i == 1 ? 125 : i == 2 ? 126 : i == 4 ? 65535 : 65536;
+  else if (i % 500 == 7)
+    n = 65536 + i;
+  else if (i % 10 == 3)
+    n = 126 + (i * 37) % 8000;
+  auto s = std::to_string(i) + ":";
+  s.resize(std::max(n, s.size()), static_cast<char>('a' + i % 26));
+  return s;
+}
+
 /// Echoes every frame; "burst" sends a big burst synchronously instead, and
 /// "bye" makes the server close the connection.
 class echo_sink : public frame_sink {
@@ -82,6 +103,9 @@ class echo_sink : public frame_sink {
     if (text == "burst") {
       for (size_t i = 0; i < burst_frames; ++i)
         c->send(make_frame(std::string(burst_frame_bytes, 'x')));
+    } else if (text == "flood") {
+      for (size_t i = 0; i < flood_frames; ++i)
+        c->send(make_frame(flood_frame(i)));
     } else if (text == "throw") {
       throw std::runtime_error("sink failure");
     } else if (text == "bye") {
@@ -286,6 +310,24 @@ class raw_http {
     return true;
   }
 
+  /// Appends what arrives within `timeout` to `out`; false on close/error.
+  bool read_some(std::string& out, std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0)
+      return false;
+    char tmp[65536];
+    auto n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0)
+      return false;
+    out.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+
+  /// Bytes read past the last response (e.g. frames after a 101).
+  std::string take_rest() {
+    return std::exchange(buf_, {});
+  }
+
   /// Reads one response (headers plus Content-Length body); "" on failure.
   std::string read_response(std::chrono::milliseconds timeout = 5s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -324,6 +366,54 @@ class raw_http {
   std::string buf_;
 };
 
+/// A masked client frame (mask key 0: the payload bytes stay as they are).
+std::string client_frame(uint8_t opcode, const std::string& payload) {
+  std::string f;
+  f.push_back(static_cast<char>(0x80 | opcode));
+  f.push_back(static_cast<char>(0x80 | payload.size()));  // < 126 bytes here
+  f.append(4, '\0');
+  return f + payload;
+}
+
+struct server_frame {
+  int opcode;
+  std::string payload;
+};
+
+/// Takes every complete server frame off the front of `buf`. Fails (returns
+/// false) on anything a strict client rejects: masked, fragmented or RSV
+/// bits, a non-minimal length encoding.
+bool parse_server_frames(std::string& buf, std::vector<server_frame>& out) {
+  size_t at = 0;
+  for (;;) {
+    auto avail = buf.size() - at;
+    if (avail < 2)
+      break;
+    auto b0 = static_cast<uint8_t>(buf[at]);
+    auto b1 = static_cast<uint8_t>(buf[at + 1]);
+    if ((b0 & 0xF0) != 0x80 || (b1 & 0x80) != 0)
+      return false;
+    uint64_t len = b1 & 0x7F;
+    size_t hdr = 2;
+    if (len >= 126) {
+      hdr = len == 126 ? 4 : 10;
+      if (avail < hdr)
+        break;
+      len = 0;
+      for (size_t i = 2; i < hdr; ++i)
+        len = (len << 8) | static_cast<uint8_t>(buf[at + i]);
+      if ((hdr == 4 && len < 126) || (hdr == 10 && len <= 0xFFFF))
+        return false;
+    }
+    if (avail < hdr + len)
+      break;
+    out.push_back({b0 & 0x0F, buf.substr(at + hdr, len)});
+    at += hdr + len;
+  }
+  buf.erase(0, at);
+  return true;
+}
+
 } // namespace
 
 TEST_SUITE("transport/server") {
@@ -354,6 +444,57 @@ TEST_CASE("many frames arrive in order, both ways") {
   auto frames = f.rec->locked([&] { return f.rec->frames; });
   for (int i = 0; i < n; ++i)
     CHECK(frames[i + 1] == "m" + std::to_string(i));
+}
+
+TEST_CASE("frames queued at once arrive intact and in order") {
+  fixture f;
+  ws_client c;
+  f.connect(c);
+  REQUIRE(c.send("flood") == "");
+  for (size_t i = 0; i < flood_frames; ++i) {
+    auto got = c.receive();
+    REQUIRE(got);
+    REQUIRE(got->size() == flood_frame(i).size());
+    REQUIRE(*got == flood_frame(i));
+  }
+  REQUIRE(c.send("after") == "");
+  CHECK(c.receive() == std::optional<std::string>{"after"});
+  CHECK(f.srv->stats().frames_out == flood_frames + 2);
+}
+
+TEST_CASE("a pong never lands inside a burst of data frames") {
+  fixture f;
+  raw_http raw{f.port()};
+  REQUIRE(raw.ok());
+  REQUIRE(raw.write("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+  REQUIRE(raw.read_response().rfind("HTTP/1.1 101", 0) == 0);
+  // The ping arrives while the burst is queued or being written.
+  REQUIRE(raw.write(client_frame(0x1, "flood") + client_frame(0x9, "p1")
+                    + client_frame(0x9, "p2")));
+  std::string buf = raw.take_rest();
+  std::vector<server_frame> frames;
+  size_t texts = 0;
+  std::vector<std::string> pongs;
+  while (texts < flood_frames || pongs.size() < 2) {
+    REQUIRE(parse_server_frames(buf, frames));
+    for (auto& fr : frames) {
+      if (fr.opcode == 0xA) {
+        pongs.push_back(fr.payload);
+        continue;
+      }
+      REQUIRE(fr.opcode == 0x1);
+      REQUIRE(texts < flood_frames);
+      REQUIRE(fr.payload == flood_frame(texts));
+      ++texts;
+    }
+    frames.clear();
+    if (texts < flood_frames || pongs.size() < 2)
+      REQUIRE(raw.read_some(buf, 5s));
+  }
+  CHECK(pongs == std::vector<std::string>{"p1", "p2"});
+  CHECK(buf.empty());
 }
 
 TEST_CASE("a receive timeout leaves the connection usable") {

@@ -6,7 +6,10 @@
 // Beast does the HTTP upgrade only; then the socket is taken over and framed
 // by hand (tools/bench/ws_frame.hpp). Every text frame is echoed, except
 // `{"stream":N,"size":S}`, answered with N frames of S bytes (a streamed
-// turn). Frames produced while handling one read are appended to a
+// turn), and `{"subscribe":1}`, which adds the connection to the one fan-out
+// group (answer `{"subscribed":1}`); `{"stream":N,"size":S,"fanout":1}`
+// sends the N frames to the requester and to every subscriber (the
+// `wingman-bench fanout --echo` pattern). Frames produced while handling one read are appended to a
 // per-connection buffer ("cork") and flushed with one write per event-loop
 // turn. Prints `listening <port>` when ready.
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +26,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tools/bench/ws_frame.hpp"
 
@@ -53,6 +57,11 @@ long json_uint(std::string_view text, std::string_view key) {
   }
   return any ? v : -1;
 }
+
+class connection;
+
+/// The fan-out group (one thread: no locking).
+std::vector<std::weak_ptr<connection>> subscribers;
 
 /// One framed connection after the upgrade, with a corked write buffer.
 class connection : public std::enable_shared_from_this<connection> {
@@ -98,8 +107,14 @@ private:
         if (body.size() < 64 && body.substr(0, 10) == "{\"stream\":") {
           long n = json_uint(body, "\"stream\"");
           long size = json_uint(body, "\"size\"");
+          if (n >= 0 && size >= 0 && json_uint(body, "\"fanout\"") == 1)
+            return fanout(static_cast<size_t>(n), static_cast<size_t>(size));
           if (n >= 0 && size >= 0)
             return stream(static_cast<size_t>(n), static_cast<size_t>(size));
+        }
+        if (body == "{\"subscribe\":1}") {
+          subscribers.push_back(weak_from_this());
+          return append_frame(pending_, ws_op::text, "{\"subscribed\":1}");
         }
         append_frame(pending_, op, body);
         break;
@@ -124,6 +139,24 @@ private:
     }
     for (size_t i = 0; i < n; ++i)
       pending_.append(stream_frame_);
+  }
+
+  /// `stream` to this connection and to every live subscriber.
+  void fanout(size_t n, size_t s) {
+    stream(n, s);
+    size_t live = 0;
+    for (auto& w : subscribers) {
+      auto c = w.lock();
+      if (!c || c->closed_)
+        continue;
+      subscribers[live++] = w;
+      if (c.get() == this)
+        continue;
+      for (size_t i = 0; i < n; ++i)
+        c->pending_.append(stream_frame_);
+      c->schedule_flush();
+    }
+    subscribers.resize(live);
   }
 
   /// Posts one flush for this event-loop turn.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Smoke test for wingman-bench and wingman-echo-baseline: a tiny load against
-# a fresh gateway and against the baseline; checks that both report zero
-# errors and a positive rate. Never asserts speed.
+# Smoke test for wingman-bench and wingman-echo-baseline: every scenario on a
+# tiny load, against a fresh gateway and against the baseline; checks that
+# each reports zero errors and a sane figure. Never asserts speed.
 #
 #   smoke.sh <bin dir>    (holds wingman, wingman-bench, wingman-echo-baseline)
 set -u
@@ -25,15 +25,16 @@ wait_line() {
   return 1
 }
 
-# Checks that the last line of $1 is a JSON report with errors 0 and a rate.
+# check <name> <figure> <min>: the last line of $tmp/<name>.out is a JSON
+# report with errors 0 and <figure> > <min>.
 check() {
-  local line
-  line=$(tail -n1 "$1")
-  echo "$line"
+  local line value
+  line=$(tail -n1 "$tmp/$1.out")
+  echo "$1: $line"
   case "$line" in *'"errors":0,'*) ;; *) echo "FAIL: errors in $1"; return 1 ;; esac
-  local rate
-  rate=$(echo "$line" | grep -Eo '"turns_per_s":[0-9.e+]+' | cut -d: -f2)
-  awk -v r="${rate:-0}" 'BEGIN { exit !(r > 0) }' || { echo "FAIL: turns_per_s in $1"; return 1; }
+  value=$(echo "$line" | grep -Eo "\"$2\":-?[0-9.e+]+" | cut -d: -f2)
+  awk -v v="${value:-x}" -v m="$3" 'BEGIN { exit !(v != "x" && v + 0 > m) }' \
+    || { echo "FAIL: $2 in $1 ($value)"; return 1; }
 }
 
 mkdir -p "$tmp/state"
@@ -46,15 +47,35 @@ gw_port=$(wait_line "$tmp/gw.out" 'listening on http://127\.0\.0\.1:[0-9]+' | se
   || { echo "FAIL: gateway did not start"; cat "$tmp/gw.out"; exit 1; }
 eb_port=$(wait_line "$tmp/eb.out" '^listening [0-9]+' | cut -d' ' -f2) \
   || { echo "FAIL: baseline did not start"; cat "$tmp/eb.out"; exit 1; }
+gw="--url ws://127.0.0.1:$gw_port/ws --pid $gw_pid --timeout 30"
+eb="--url ws://127.0.0.1:$eb_port/ws --pid $eb_pid --timeout 30"
 
 rc=0
-"$bin/wingman-bench" turns --url "ws://127.0.0.1:$gw_port/ws" --connections 4 --requests 50 \
-  --inflight 2 --pid "$gw_pid" --timeout 30 >"$tmp/turns.out" 2>&1
-echo "turns exit $?"
-check "$tmp/turns.out" || rc=1
-"$bin/wingman-bench" echo --url "ws://127.0.0.1:$eb_port/ws" --connections 4 --requests 50 \
-  --inflight 2 --pid "$eb_pid" --timeout 30 >"$tmp/echo.out" 2>&1
-echo "echo exit $?"
-check "$tmp/echo.out" || rc=1
+run() {  # run <name> <args...>
+  local name=$1; shift
+  "$bin/wingman-bench" "$@" >"$tmp/$name.out" 2>&1
+  echo "$name exit $?"
+}
+# shellcheck disable=SC2086
+{
+  run turns turns $gw --connections 4 --requests 50 --inflight 2
+  check turns turns_per_s 0 || rc=1
+  run echo echo $eb --connections 4 --requests 50 --inflight 2
+  check echo turns_per_s 0 || rc=1
+  run idle idle $gw --connections 20
+  check idle held_connections 19 || rc=1
+  run idle_stats idle --url "ws://127.0.0.1:$gw_port/ws" --connections 5 --timeout 30
+  check idle_stats server_rss_after_bytes 0 || rc=1
+  run idle_echo idle $eb --echo --connections 20
+  check idle_echo held_connections 19 || rc=1
+  run fanout fanout $gw --connections 5 --requests 10
+  check fanout deliveries_per_s 0 || rc=1
+  run fanout_echo fanout $eb --echo --connections 5 --requests 10
+  check fanout_echo deliveries_per_s 0 || rc=1
+  run churn churn $gw --connections 2 --requests 10
+  check churn connects_per_s 0 || rc=1
+  run churn_echo churn $eb --echo --connections 2 --requests 10
+  check churn_echo connects_per_s 0 || rc=1
+}
 [ "$rc" = 0 ] && echo "bench smoke ok"
 exit "$rc"
