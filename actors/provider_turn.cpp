@@ -1,5 +1,6 @@
 #include "actors/provider_turn.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <utility>
@@ -63,9 +64,12 @@ namespace {
 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-/// Messages read beyond the history budget (the user messages of requests
-/// queued behind the running one, which the turn leaves out).
-constexpr size_t history_slack = 200;
+/// Messages read beyond the history budget: the user messages of requests
+/// queued behind the running one, which the turn leaves out. A first read
+/// allows a few; if the turn's own message is not among them, a second
+/// read allows up to a full session queue.
+constexpr size_t history_slack = 8;
+constexpr size_t history_slack_max = 1000;
 
 /// Most bytes of a non-2xx body kept for the error message.
 constexpr size_t max_error_body = 16 * 1024;
@@ -381,8 +385,19 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
   // Read past the budget: requests queued behind this one stored their user
   // messages after it, and `history_for_request` drops them.
-  auto history = st.env.store->list_messages(st.agent.id, st.req.session_key,
-                                             st.env.budget.max_messages + history_slack);
+  auto read = [&](size_t slack) {
+    return st.env.store->list_messages(st.agent.id, st.req.session_key,
+                                       st.env.budget.max_messages + slack);
+  };
+  auto has_own = [&](const std::vector<protocol::message_record>& h) {
+    return std::any_of(h.begin(), h.end(), [&](const auto& m) {
+      return m.role == "user" && m.request_id == st.req.request_id;
+    });
+  };
+  auto history = read(history_slack);
+  if (history && !has_own(*history)
+      && history->size() == st.env.budget.max_messages + history_slack)
+    history = read(history_slack_max);
   if (!history) {
     fail(self, "history not readable: " + history.error().message,
          protocol::error_code::storage_failure);
