@@ -40,16 +40,36 @@ struct storage_state {
       bump(cfg.metrics->storage_batches, 1);
       bump(cfg.metrics->storage_ops, ops);
     }
+    if (!st && parked.size() > 1) {
+      // One bad write must not fail the writes that merely shared its
+      // commit: give each its ops back and commit them one by one.
+      log::storage()->warn("group commit failed writes={} ops={} error={}; "
+                           "committing them one by one",
+                           parked.size(), ops, st.error().message);
+      size_t at = 0;
+      for (auto& p : parked)
+        for (auto& op : p.batch.ops)
+          op = std::move(all.ops[at++]);
+      for (auto& p : parked)
+        p.promise.deliver(ack_of(cfg.store->apply(p.batch), 1, p.batch.ops.size()));
+    } else {
+      auto ack = ack_of(st, parked.size(), ops);
+      for (auto& p : parked)
+        p.promise.deliver(ack);
+    }
+    parked.clear();
+  }
+
+  /// The answer for a commit of `writes` writes with `ops` ops in all.
+  static write_ack ack_of(const protocol::status& st, size_t writes, size_t ops) {
     write_ack ack;
     ack.ok = static_cast<bool>(st);
     if (!ack.ok) {
       ack.error = st.error().message;
-      log::storage()->error("group commit failed writes={} ops={} error={}",
-                            parked.size(), ops, ack.error);
+      log::storage()->error("commit failed writes={} ops={} error={}", writes, ops,
+                            ack.error);
     }
-    for (auto& p : parked)
-      p.promise.deliver(ack);
-    parked.clear();
+    return ack;
   }
 };
 

@@ -78,10 +78,16 @@ class flaky_store final : public storage::store {
   explicit flaky_store(std::shared_ptr<storage::store> inner)
     : inner_(std::move(inner)) {}
   bool fail_writes = false;
+  /// A batch holding a `put_object` with this id fails (one bad write).
+  std::string poison_id;
   storage::status apply(const storage::write_batch& b) override {
     if (fail_writes)
       return protocol::error{protocol::error_code::storage_failure,
                              "disk on fire (test)"};
+    for (const auto& op : b.ops)
+      if (auto* put = std::get_if<storage::put_object>(&op); put && put->id == poison_id)
+        return protocol::error{protocol::error_code::storage_failure,
+                               "poisoned write (test)"};
     return inner_->apply(b);
   }
   storage::expected<std::optional<protocol::session_record>>
