@@ -130,9 +130,11 @@ std::string gateway::start() {
   d.http = std::make_shared<transport::http_client>(1);
   env.turns.http = d.http;
   env.turns.store = d.store;
+  auto catalog = std::make_shared<agent_catalog>(c.agents, c.default_agent);
   d.tools = std::make_shared<tools::tool_executor>(c.tools);
   env.turns.tools = d.tools;
   env.turns.tool_limits = c.tools;
+  env.turns.agents = catalog;
   env.turns.max_steps = c.turns.max_tool_steps;
   env.turns.budget = {c.turns.history_max_messages, c.turns.history_max_chars};
   env.turns.pdf = {c.turns.pdf_max_bytes, c.turns.pdf_max_pages, c.turns.pdf_max_chars};
@@ -206,7 +208,7 @@ std::string gateway::start() {
   hc.auth = auth;
   hc.store = d.store;
   hc.metrics = d.metrics;
-  hc.agents = std::make_shared<agent_catalog>(c.agents, c.default_agent);
+  hc.agents = catalog;
   hc.router = d.router;
   hc.storage = d.storage;
   hc.routines = d.routines;

@@ -27,6 +27,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/agent_catalog.hpp"
 #include "actors/handles.hpp"
 #include "providers/history.hpp"
 #include "providers/pdf_text.hpp"
@@ -43,6 +44,9 @@ struct provider_turn_env {
   std::shared_ptr<storage::store> store;  ///< History reads.
   providers::history_budget budget;
   std::shared_ptr<tools::tool_executor> tools;  ///< Null: no tools offered.
+  /// The live agent list: a session workdir that now overlaps another
+  /// agent's folders (an agent added since it was set) ends the turn.
+  std::shared_ptr<const agent_catalog> agents;
   tools::tool_limits tool_limits;
   providers::pdf_limits pdf;  ///< gateway.turns.pdfMax*.
   int max_steps = 10;  ///< Tool rounds per turn before it fails (gateway.turns.maxToolSteps).

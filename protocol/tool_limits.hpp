@@ -80,8 +80,10 @@ struct tool_limits {
 
   // -- executor ---------------------------------------------------------------
 
-  /// Threads of `tool_executor`'s pool (at least 1).
-  size_t executor_threads = 2;
+  /// Threads of `tool_executor`'s pool (at least 1). Calls that wait (a
+  /// long `command_execute`, a terminal `read` with `wait_ms`) hold a thread,
+  /// so the pool is larger than the cores; idle threads cost nothing.
+  size_t executor_threads = 8;
 };
 
 /// Limits of one agent turn against a model provider (`gateway.turns.*`).

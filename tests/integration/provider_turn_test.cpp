@@ -1,6 +1,7 @@
 // Agent turns through a real provider path: the gateway binary against
 // wingman-fake-llm (OpenAI-compatible and Anthropic), both on loopback.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -333,6 +334,30 @@ TEST_CASE("a request queued behind a tool round is answered last, after that rou
   // Its user message was stored before q1's round, but the model sees it last.
   CHECK(test::json_field(fake_stats(fake), "last_roles")
         == "user,assistant,tool,assistant,user");
+}
+
+TEST_CASE("a workdir that an agent added later owns ends the turn") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write(
+    "cfg.json", fake_provider_config(fake, R"([{"id":"main","model":"fake:m","tools":["ls"]}])"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  auto future_home = home.path() + "/outputs/x";
+  std::filesystem::create_directories(future_home);
+  REQUIRE(test::http(gw.port(), "POST", "/api/sessions", {}, R"({"sessionId":"agent:main:w"})")
+            .status == 201);
+  REQUIRE(test::http(gw.port(), "POST", "/api/sessions/agent:main:w/workdir", {},
+                     R"({"workdir":")" + future_home + R"("})")
+            .status == 200);
+  // Agent x is created afterwards; its default workspace is that folder.
+  REQUIRE(test::http(gw.port(), "POST", "/api/agents", {}, R"({"id":"x"})").status == 201);
+  client c{gw.port()};
+  c.connect("workdir-client");
+  c.request("w1", "/tool ls {}", R"("sessionKey":"agent:main:w")");
+  auto refused = c.terminal("w1");
+  CHECK(refused.event == "agent-error");
+  CHECK(refused.message.find(R"(agent "x")") != std::string::npos);
+  CHECK(test::json_field(fake_stats(fake), "requests") == "0");  // the model was not asked
 }
 
 }
