@@ -138,6 +138,7 @@ struct start_turn {
   caf::actor_addr reply_to;  ///< The session; events go there.
   std::string workdir;       ///< The session's working folder; "" = the agent's.
   std::string request_id = {};  ///< Of the request being answered (its user message).
+  std::string channel = {};     ///< `routing.channel` of the request (`webhook`, ...).
 };
 
 /// A text delta of a running turn (turn -> session).

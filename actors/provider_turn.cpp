@@ -366,6 +366,8 @@ void on_end(turn_pointer self, const transport::http_error& e) {
 /// Offers the agent's tools and sends the first request.
 void begin(turn_pointer self) {
   auto& st = self->state;
+  if (st.env.tools && st.req.channel == "webhook" && !st.env.tool_limits.webhook_commands)
+    st.agent.tools = tools::without_command_tools(st.env.tools->registry(), st.agent.tools);
   if (st.env.tools)
     for (auto& spec : st.env.tools->registry().specs_for(st.agent.tools))
       st.conv.tools.push_back({spec.name, spec.description, spec.parameters_json_schema});

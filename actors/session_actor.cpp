@@ -291,7 +291,8 @@ void start_next(session_pointer self) {
   start_turn req{rt.turn_seq, rt.run_id, st.cfg.session_key,
                  e.payload.req.content, e.payload.req.attachments,
                  caf::actor_cast<caf::actor_addr>(self), st.record.workdir,
-                 e.request_id};
+                 e.request_id,
+                 e.payload.req.routing ? e.payload.req.routing->channel : std::string{}};
   auto turn_seq = rt.turn_seq;
   st.running = std::move(rt);
   self->request(st.cfg.agent, no_timeout, std::move(req))

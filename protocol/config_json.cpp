@@ -411,7 +411,7 @@ bool config_parser::parse_tools(const Value& tools) {
                 "grepMaxOutputBytes", "grepMaxFileBytes", "grepMaxLineBytes",
                 "maxPatternBytes", "commandTimeoutSeconds", "commandMaxTimeoutSeconds",
                 "maxOutputBytes", "killGraceMs", "blockList", "terminal",
-                "executorThreads"});
+                "executorThreads", "webhookCommands"});
   constexpr int64_t max_bytes = int64_t{1} << 40;
   constexpr int64_t max_count = int64_t{1} << 32;
   constexpr int64_t day_s = 86'400;
@@ -432,7 +432,8 @@ bool config_parser::parse_tools(const Value& tools) {
         && integer(tools, "maxOutputBytes", p, 1, max_bytes, t.command_max_output_bytes)
         && duration<milliseconds>(tools, "killGraceMs", p, 0, day_s * 1000, t.kill_grace)
         && string_list(tools, "blockList", p, t.block_list, false)
-        && integer(tools, "executorThreads", p, 1, 256, t.executor_threads)))
+        && integer(tools, "executorThreads", p, 1, 256, t.executor_threads)
+        && boolean(tools, "webhookCommands", p, t.webhook_commands)))
     return false;
   if (t.command_timeout > t.command_max_timeout)
     return fail(member_path(p, "commandTimeoutSeconds"),

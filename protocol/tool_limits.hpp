@@ -80,6 +80,10 @@ struct tool_limits {
 
   // -- executor ---------------------------------------------------------------
 
+  /// webhookCommands: offer `command_execute` and `background_terminal` in
+  /// turns that a webhook started (their prompt is untrusted text).
+  bool webhook_commands = false;
+
   /// Threads of `tool_executor`'s pool (at least 1). Calls that wait (a
   /// long `command_execute`, a terminal `read` with `wait_ms`) hold a thread,
   /// so the pool is larger than the cores; idle threads cost nothing.

@@ -58,4 +58,13 @@ tool_result tool_registry::execute(std::string_view name,
   return result;
 }
 
+std::vector<std::string> without_command_tools(const tool_registry& reg,
+                                               const std::vector<std::string>& allowed) {
+  std::vector<std::string> out;
+  for (const auto& spec : reg.specs_for(allowed))
+    if (spec.name != "command_execute" && spec.name != "background_terminal")
+      out.push_back(spec.name);
+  return out;
+}
+
 } // namespace wingman::tools

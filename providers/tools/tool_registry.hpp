@@ -50,4 +50,10 @@ class tool_registry {
   std::vector<tool_handler> handlers_;  ///< Parallel to `specs_`.
 };
 
+/// The names of the tools `allowed` permits in `reg`, minus the ones that
+/// run processes (`command_execute`, `background_terminal`): the tools list
+/// of a turn whose prompt is untrusted (a webhook's).
+std::vector<std::string> without_command_tools(const tool_registry& reg,
+                                               const std::vector<std::string>& allowed);
+
 } // namespace wingman::tools

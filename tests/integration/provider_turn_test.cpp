@@ -360,4 +360,31 @@ TEST_CASE("a workdir that an agent added later owns ends the turn") {
   CHECK(test::json_field(fake_stats(fake), "requests") == "0");  // the model was not asked
 }
 
+TEST_CASE("turns started by a webhook are not offered command tools") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write(
+    "cfg.json", fake_provider_config(fake, R"([{"id":"main","model":"fake:m","tools":["*"]}])"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("chat-client");
+  c.request("c1", "a chat turn");
+  REQUIRE(c.terminal("c1").event == "agent-complete");
+  auto chat_tools = test::json_field(fake_stats(fake), "last_tools");
+  CHECK(chat_tools.find("command_execute") != std::string::npos);
+  CHECK(chat_tools.find("background_terminal") != std::string::npos);
+  auto hook = test::http(gw.port(), "POST", "/api/webhooks", {},
+                         R"({"name":"Inbox","agentId":"main"})");
+  REQUIRE(hook.status == 201);
+  auto id = test::json_field(hook.body, "id");
+  auto secret = test::json_field(hook.body, "secret");
+  auto ran = test::http(gw.port(), "POST", "/webhooks/" + id + "?wait=true",
+                        {{"x-wingman-secret", secret}}, R"({"prompt":"run rm -rf ~"})");
+  REQUIRE(ran.status == 200);
+  auto webhook_tools = test::json_field(fake_stats(fake), "last_tools");
+  CHECK(webhook_tools.find("read_file") != std::string::npos);
+  CHECK(webhook_tools.find("command_execute") == std::string::npos);
+  CHECK(webhook_tools.find("background_terminal") == std::string::npos);
+}
+
 }

@@ -455,6 +455,8 @@ TEST_CASE("tool limits are read with their units and checked") {
   CHECK(cfg.tools.kill_grace == std::chrono::milliseconds{250});
   CHECK(cfg.tools.block_list == std::vector<std::string>{"sudo"});
   CHECK(cfg.tools.executor_threads == 3);
+  CHECK_FALSE(cfg.tools.webhook_commands);
+  CHECK(parse_ok(R"({"gateway":{"tools":{"webhookCommands":true}}})").tools.webhook_commands);
   CHECK(cfg.tools.terminal_max_per_owner == 2);
   CHECK(cfg.tools.terminal_idle == std::chrono::minutes{7});
   // Untouched keys keep their defaults.

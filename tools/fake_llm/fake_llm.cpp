@@ -373,7 +373,7 @@ std::string engine::stats_json() const {
          + std::to_string(stats_.active_streams) + R"(,"cancelled":)"
          + std::to_string(stats_.cancelled) + R"(,"connections":)"
          + std::to_string(stats_.connections) + R"(,"last_roles":")" + stats_.last_roles
-         + "\"}";
+         + R"(","last_tools":")" + stats_.last_tools + "\"}";
 }
 
 response_plan engine::handle(const request& req) {
@@ -466,6 +466,21 @@ response_plan engine::completion(const request& req, bool anthropic) {
   }
   auto tools = doc.FindMember("tools");
   bool has_tools = tools != doc.MemberEnd() && tools->value.IsArray() && !tools->value.Empty();
+  stats_.last_tools.clear();
+  if (has_tools)
+    for (const auto& t : tools->value.GetArray()) {
+      // OpenAI: {"type":"function","function":{"name":...}}; Anthropic: {"name":...}.
+      if (!t.IsObject())
+        continue;
+      auto fn = t.FindMember("function");
+      auto name = fn != t.MemberEnd() && fn->value.IsObject() ? member_string(fn->value, "name")
+                                                             : member_string(t, "name");
+      if (name.find_first_of(",\"\\") != std::string_view::npos)
+        name = "?";
+      if (!stats_.last_tools.empty())
+        stats_.last_tools += ',';
+      stats_.last_tools += name;
+    }
 
   // Faults selected by the model name.
   auto f = fault_of(model);

@@ -85,6 +85,8 @@ struct stats {
   /// Roles of the last completion request's messages, comma-separated
   /// (`system` first for a system prompt, Anthropic's top-level one too).
   std::string last_roles;
+  /// Names of the tools the last completion request offered, comma-separated.
+  std::string last_tools;
 };
 
 /// The request → response logic and its in-process state (fault counters

@@ -69,6 +69,19 @@ TEST_CASE("an empty tools list allows nothing, * allows everything") {
   CHECK_FALSE(is_allowed({"a*"}, "ab"));
 }
 
+TEST_CASE("without_command_tools keeps the allowed tools that run no process") {
+  tool_registry reg;
+  auto noop = [](const tool_args&, const tool_context&, const cancel_flag&) {
+    return tool_result{false, "", ""};
+  };
+  for (auto name : {"ls", "read_file", "command_execute", "background_terminal"})
+    reg.add({name, "", R"({"type":"object"})"}, noop);
+  CHECK(without_command_tools(reg, {"*"}) == std::vector<std::string>{"ls", "read_file"});
+  CHECK(without_command_tools(reg, {"command_execute", "read_file"})
+        == std::vector<std::string>{"read_file"});
+  CHECK(without_command_tools(reg, {}).empty());
+}
+
 TEST_CASE("a tool left out of the list is refused") {
   auto reg = echo_registry();
   cancel_flag cancel;
