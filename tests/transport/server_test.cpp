@@ -459,7 +459,12 @@ TEST_CASE("frames queued at once arrive intact and in order") {
   }
   REQUIRE(c.send("after") == "");
   CHECK(c.receive() == std::optional<std::string>{"after"});
-  CHECK(f.srv->stats().frames_out == flood_frames + 2);
+  // `frames_out` counts a write when it completes. The echo of "after" is
+  // written only after every earlier write completed, but its own
+  // completion may still be on its way when the client has read it.
+  auto out = f.srv->stats().frames_out;
+  CHECK(out >= flood_frames + 1);
+  CHECK(out <= flood_frames + 2);
 }
 
 TEST_CASE("a pong never lands inside a burst of data frames") {
