@@ -139,6 +139,8 @@ struct start_turn {
   std::string workdir;       ///< The session's working folder; "" = the agent's.
   std::string request_id = {};  ///< Of the request being answered (its user message).
   std::string channel = {};     ///< `routing.channel` of the request (`webhook`, ...).
+  /// The session's newest messages, decoded (null: read the store).
+  std::shared_ptr<const std::vector<protocol::message_record>> history = {};
 };
 
 /// A text delta of a running turn (turn -> session).

@@ -408,17 +408,29 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
       return m.role == "user" && m.request_id == st.req.request_id;
     });
   };
-  auto history = read(history_slack);
-  if (history && !has_own(*history)
-      && history->size() == st.env.budget.max_messages + history_slack)
-    history = read(history_slack_max);
-  if (!history) {
-    fail(self, "history not readable: " + history.error().message,
-         protocol::error_code::storage_failure);
-    return {};
+  // The session's decoded tail when it holds the turn's own message as its
+  // newest (the common case: nothing queued behind it); else the store.
+  auto tail = std::move(st.req.history);
+  std::vector<protocol::message_record> ordered;
+  const std::vector<protocol::message_record>* window = nullptr;
+  if (tail && !tail->empty() && tail->back().role == "user"
+      && tail->back().request_id == st.req.request_id) {
+    window = tail.get();
+  } else {
+    auto history = read(history_slack);
+    if (history && !has_own(*history)
+        && history->size() == st.env.budget.max_messages + history_slack)
+      history = read(history_slack_max);
+    if (!history) {
+      fail(self, "history not readable: " + history.error().message,
+           protocol::error_code::storage_failure);
+      return {};
+    }
+    ordered = providers::history_for_request(std::move(*history), st.req.request_id);
+    window = &ordered;
   }
-  auto ordered = providers::history_for_request(std::move(*history), st.req.request_id);
-  auto conv = providers::build_conversation(st.agent.prompt, ordered, st.env.budget);
+  auto conv = providers::build_conversation(st.agent.prompt, *window, st.env.budget);
+  tail.reset();  // the session may append again without copying
   if (!conv) {
     fail(self, conv.error().message, conv.error().code);
     return {};

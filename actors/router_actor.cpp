@@ -100,6 +100,7 @@ session_actor session_for(router_pointer self, const agent_entry& a,
   sc.model = a.config.model;
   sc.session_key = key;
   sc.queue_depth = st.cfg.session_queue_depth;
+  sc.history_tail = a.config.model == "echo" ? 0 : st.cfg.history_tail;
   sc.idle_timeout = st.cfg.session_idle_timeout;
   sc.agent = a.handle;
   sc.storage = st.cfg.storage;

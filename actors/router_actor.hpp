@@ -32,6 +32,8 @@ struct router_config {
   std::vector<protocol::binding> bindings;
   std::string default_agent;
   size_t session_queue_depth = 100;
+  /// `session_config::history_tail` for sessions of non-echo agents.
+  size_t history_tail = 0;
   std::chrono::seconds session_idle_timeout{60};
   storage_actor storage;
   directory_actor directory;

@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/history_tail.hpp"
 #include "actors/log.hpp"
 #include "actors/request_queue.hpp"
 #include "protocol/codec.hpp"
@@ -56,6 +57,8 @@ struct session_state {
   int writes_in_flight = 0;
   bool idle_armed = false;     ///< An idle timer runs for `idle_epoch`.
   uint64_t idle_epoch = 0;
+  /// Decoded newest messages for provider turns (disabled for echo).
+  history_tail tail{0, 0};
   static inline const char* name = "session";
 
   /// Nothing runs, waits, watches or is being written.
@@ -148,7 +151,9 @@ struct session_state {
     return m;
   }
 
-  storage::put_message put(protocol::message_record m) const {
+  /// The write of message `m`, which also joins the history tail.
+  storage::put_message put(protocol::message_record m) {
+    tail.append(m);
     return storage::put_message{cfg.agent_id, cfg.session_key, std::move(m)};
   }
 
@@ -191,14 +196,17 @@ void write(session_pointer self, storage::write_batch batch, Ok ok, Fail fail) {
     .then(
       [=](write_ack& ack) mutable {
         self->state.writes_in_flight--;
-        if (ack.ok)
+        if (ack.ok) {
           ok();
-        else
+        } else {
+          self->state.tail.drop();  // it may hold messages the store refused
           fail(ack.error);
+        }
         check_idle(self);
       },
       [=](caf::error& err) mutable {
         self->state.writes_in_flight--;
+        self->state.tail.drop();
         fail(self->system().render(err));
         check_idle(self);
       });
@@ -292,7 +300,9 @@ void start_next(session_pointer self) {
                  e.payload.req.content, e.payload.req.attachments,
                  caf::actor_cast<caf::actor_addr>(self), st.record.workdir,
                  e.request_id,
-                 e.payload.req.routing ? e.payload.req.routing->channel : std::string{}};
+                 e.payload.req.routing ? e.payload.req.routing->channel : std::string{},
+                 st.tail.get(*st.cfg.store, st.cfg.agent_id, st.cfg.session_key,
+                             st.writes_in_flight > 0)};
   auto turn_seq = rt.turn_seq;
   st.running = std::move(rt);
   self->request(st.cfg.agent, no_timeout, std::move(req))
@@ -613,6 +623,7 @@ void on_admin(session_pointer self, session_admin& m) {
       st.record.workdir = m.workdir;
       break;
     case op::clear: {
+      st.tail.drop();
       st.record.message_count = 0;
       st.record.last_message_preview.clear();
       st.record.updated_at = protocol::now_ms();
@@ -663,6 +674,8 @@ void recover(session_pointer self) {
 session_actor::behavior_type session_behavior(session_pointer self,
                                               session_config cfg) {
   self->state.cfg = std::move(cfg);
+  // Attachments can make a window large; past 8 MiB turns read the store.
+  self->state.tail = history_tail{self->state.cfg.history_tail, 8u << 20};
   self->state.load_record();
   if (self->state.cfg.metrics)
     bump(self->state.cfg.metrics->active_sessions, 1);

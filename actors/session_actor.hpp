@@ -27,6 +27,8 @@ struct session_config {
   std::string model;  ///< Shown as the chunk's `name`.
   std::string session_key;
   size_t queue_depth = 100;
+  /// Messages kept decoded for provider turns (`history_tail`); 0: none.
+  size_t history_tail = 0;
   std::chrono::seconds idle_timeout{60};  ///< Idle this long: ask to stop.
   agent_actor agent;
   storage_actor storage;

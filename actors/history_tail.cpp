@@ -1,0 +1,53 @@
+#include "actors/history_tail.hpp"
+
+namespace wingman::actors {
+
+size_t history_tail::weight(const protocol::message_record& m) noexcept {
+  size_t n = m.content.size();
+  for (const auto& a : m.attachments)
+    n += a.data_url.size() + a.text_content.size();
+  for (const auto& c : m.tool_calls)
+    n += c.arguments_json.size();
+  return n;
+}
+
+void history_tail::append(const protocol::message_record& m) {
+  if (!messages_)
+    return;  // not loaded: the next `get` reads the store, this one included
+  if (messages_.use_count() > 1)  // a turn still reads the old snapshot
+    messages_ = std::make_shared<std::vector<protocol::message_record>>(*messages_);
+  messages_->push_back(m);
+  bytes_ += weight(m);
+  if (messages_->size() > capacity_) {
+    auto extra = messages_->size() - capacity_;
+    for (size_t i = 0; i < extra; ++i)
+      bytes_ -= weight((*messages_)[i]);
+    messages_->erase(messages_->begin(), messages_->begin() + static_cast<std::ptrdiff_t>(extra));
+  }
+  if (bytes_ > max_bytes_)
+    drop();
+}
+
+history_tail::snapshot history_tail::get(storage::store& store, const std::string& agent_id,
+                                         const std::string& session_key,
+                                         bool writes_in_flight) {
+  if (capacity_ == 0)
+    return nullptr;
+  if (!messages_) {
+    if (writes_in_flight)
+      return nullptr;
+    auto loaded = store.list_messages(agent_id, session_key, capacity_);
+    if (!loaded)
+      return nullptr;
+    size_t bytes = 0;
+    for (const auto& m : *loaded)
+      bytes += weight(m);
+    if (bytes > max_bytes_)
+      return nullptr;
+    messages_ = std::make_shared<std::vector<protocol::message_record>>(std::move(*loaded));
+    bytes_ = bytes;
+  }
+  return messages_;
+}
+
+} // namespace wingman::actors
