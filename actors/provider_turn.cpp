@@ -408,14 +408,18 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
       return m.role == "user" && m.request_id == st.req.request_id;
     });
   };
-  // The session's decoded tail when it holds the turn's own message as its
-  // newest (the common case: nothing queued behind it); else the store.
+  // The session's decoded tail when it holds the turn's own message: as is
+  // when that message is the newest (nothing queued behind it), reordered
+  // otherwise; else the store.
   auto tail = std::move(st.req.history);
   std::vector<protocol::message_record> ordered;
   const std::vector<protocol::message_record>* window = nullptr;
   if (tail && !tail->empty() && tail->back().role == "user"
       && tail->back().request_id == st.req.request_id) {
     window = tail.get();
+  } else if (tail && has_own(*tail)) {
+    ordered = providers::history_for_request(*tail, st.req.request_id);
+    window = &ordered;
   } else {
     auto history = read(history_slack);
     if (history && !has_own(*history)
