@@ -326,7 +326,8 @@ void anthropic_stream_decoder::append_args(size_t block,
 
 void anthropic_stream_decoder::on_event(const sse_event& ev,
                                         std::vector<stream_event>& out) {
-  rapidjson::Document doc;
+  detail::stack_document parsed;
+  auto& doc = parsed.doc;
   if (auto err = detail::parse_json(ev.data, doc); !err.empty())
     return fail("malformed stream data (" + err + ")", out);
   if (!doc.IsObject())

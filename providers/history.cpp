@@ -59,6 +59,7 @@ build_conversation(const std::string& system_prompt,
   }
   while (first + 1 < history.size() && history[first].role != "user")
     ++first;
+  conv.messages.reserve(history.size() - first);
   for (size_t i = first; i < history.size(); ++i) {
     auto& m = history[i];
     bool last = i + 1 == history.size();

@@ -310,7 +310,8 @@ void openai_stream_decoder::on_event(const sse_event& ev,
       return fail("stream ended without a finish reason", out);
     return complete(std::move(*finish_), out);
   }
-  rapidjson::Document doc;
+  detail::stack_document parsed;
+  auto& doc = parsed.doc;
   if (auto err = detail::parse_json(ev.data, doc); !err.empty())
     return fail("malformed stream data (" + err + ")", out);
   if (!doc.IsObject())

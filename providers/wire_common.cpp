@@ -7,12 +7,25 @@
 
 namespace wingman::providers::detail {
 
-std::string parse_json(std::string_view text, rapidjson::Document& doc) {
-  doc.Parse<parse_flags>(text.data(), text.size());
+namespace {
+
+template <class Document>
+std::string parse_into(std::string_view text, Document& doc) {
+  doc.template Parse<parse_flags>(text.data(), text.size());
   if (!doc.HasParseError())
     return {};
   return "invalid JSON at offset " + std::to_string(doc.GetErrorOffset())
          + ": " + rapidjson::GetParseError_En(doc.GetParseError());
+}
+
+} // namespace
+
+std::string parse_json(std::string_view text, rapidjson::Document& doc) {
+  return parse_into(text, doc);
+}
+
+std::string parse_json(std::string_view text, stack_document::document_type& doc) {
+  return parse_into(text, doc);
 }
 
 namespace {
