@@ -30,10 +30,12 @@ class history_tail {
   /// A message the session is storing.
   void append(const protocol::message_record& m);
 
-  /// Forgets everything (a failed write, a clear): the next `get` reloads.
+  /// Forgets everything (a failed write, a clear, a delete): the next `get`
+  /// reloads.
   void drop() noexcept {
     messages_.reset();
     bytes_ = 0;
+    oversize_ = false;
   }
 
   /// The newest `capacity` messages, loaded from `store` when not held;
@@ -50,6 +52,9 @@ class history_tail {
   size_t max_bytes_;
   std::shared_ptr<std::vector<protocol::message_record>> messages_;
   size_t bytes_ = 0;
+  /// The window was over `max_bytes`: turns read the store until a `drop`
+  /// (no decoding it on every turn just to throw it away).
+  bool oversize_ = false;
 };
 
 } // namespace wingman::actors

@@ -397,20 +397,24 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
       return {};
     }
   }
-  // Read past the budget: requests queued behind this one stored their user
-  // messages after it, and `history_for_request` drops them.
+  // The session's decoded tail when it holds the turn's own message: as is
+  // when that message is the newest (nothing queued behind it), reordered
+  // otherwise; else the store. Requests queued behind this one stored their
+  // user messages after it and `history_for_request` drops them, so a full
+  // source that leaves less than the budget is read again with room for a
+  // whole queue.
+  const size_t want = st.env.budget.max_messages;
   auto read = [&](size_t slack) {
-    return st.env.store->list_messages(st.agent.id, st.req.session_key,
-                                       st.env.budget.max_messages + slack);
+    return st.env.store->list_messages(st.agent.id, st.req.session_key, want + slack);
   };
   auto has_own = [&](const std::vector<protocol::message_record>& h) {
     return std::any_of(h.begin(), h.end(), [&](const auto& m) {
       return m.role == "user" && m.request_id == st.req.request_id;
     });
   };
-  // The session's decoded tail when it holds the turn's own message: as is
-  // when that message is the newest (nothing queued behind it), reordered
-  // otherwise; else the store.
+  auto enough = [&](size_t source, size_t window) {
+    return window >= want || source < want + history_slack;
+  };
   auto tail = std::move(st.req.history);
   std::vector<protocol::message_record> ordered;
   const std::vector<protocol::message_record>* window = nullptr;
@@ -419,18 +423,26 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     window = tail.get();
   } else if (tail && has_own(*tail)) {
     ordered = providers::history_for_request(*tail, st.req.request_id);
-    window = &ordered;
-  } else {
+    if (enough(tail->size(), ordered.size()))
+      window = &ordered;
+  }
+  if (!window) {
     auto history = read(history_slack);
-    if (history && !has_own(*history)
-        && history->size() == st.env.budget.max_messages + history_slack)
-      history = read(history_slack_max);
+    if (history) {
+      auto size = history->size();
+      ordered = providers::history_for_request(std::move(*history), st.req.request_id);
+      if ((!has_own(ordered) || !enough(size, ordered.size()))
+          && size == want + history_slack) {
+        history = read(history_slack_max);
+        if (history)
+          ordered = providers::history_for_request(std::move(*history), st.req.request_id);
+      }
+    }
     if (!history) {
       fail(self, "history not readable: " + history.error().message,
            protocol::error_code::storage_failure);
       return {};
     }
-    ordered = providers::history_for_request(std::move(*history), st.req.request_id);
     window = &ordered;
   }
   auto conv = providers::build_conversation(st.agent.prompt, *window, st.env.budget);

@@ -573,6 +573,7 @@ void save_record(session_pointer self, transport::http_responder respond,
 /// Ends every request of the session with "Session deleted" and erases it.
 void remove_session(session_pointer self, transport::http_responder respond) {
   auto& st = self->state;
+  st.tail.drop();  // the key may be reused: no turn may see this history
   std::vector<entry> ended;
   st.queue.remove_if([&](entry& e) {
     if (!e.persisted) {  // still being written: on_persisted ends it
@@ -594,6 +595,7 @@ void remove_session(session_pointer self, transport::http_responder respond) {
   write(self, {{storage::erase_session{st.cfg.agent_id, st.cfg.session_key}}},
         [=] {
           self->state.load_record();  // fresh, unsaved: the key may be reused
+          self->state.tail.drop();    // messages put while the erase was on its way
           respond(json_response(200, "{\"ok\":true}"));
         },
         [=](const std::string& why) {

@@ -22,6 +22,19 @@ struct storage_state {
   bool flush_scheduled = false;
   static inline const char* name = "storage";
 
+  storage_state() = default;
+  storage_state(const storage_state&) = delete;
+  storage_state& operator=(const storage_state&) = delete;
+
+  /// A storage actor that stops (shutdown, or an exception out of the
+  /// store) still answers every write it holds: sessions wait for their
+  /// acks without a timeout, and CAF 0.17 drops an unanswered promise
+  /// silently.
+  ~storage_state() {
+    for (auto& p : parked)
+      p.promise.deliver(write_ack{false, "storage stopped before the write was committed"});
+  }
+
   /// Commits every parked write in one transaction and answers each.
   void flush() {
     flush_scheduled = false;
@@ -50,8 +63,14 @@ struct storage_state {
       for (auto& p : parked)
         for (auto& op : p.batch.ops)
           op = std::move(all.ops[at++]);
-      for (auto& p : parked)
-        p.promise.deliver(ack_of(cfg.store->apply(p.batch), 1, p.batch.ops.size()));
+      for (auto& p : parked) {
+        auto one = cfg.store->apply(p.batch);
+        if (cfg.metrics) {
+          bump(cfg.metrics->storage_batches, 1);
+          bump(cfg.metrics->storage_ops, p.batch.ops.size());
+        }
+        p.promise.deliver(ack_of(one, 1, p.batch.ops.size()));
+      }
     } else {
       auto ack = ack_of(st, parked.size(), ops);
       for (auto& p : parked)

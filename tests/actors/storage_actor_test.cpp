@@ -64,6 +64,7 @@ TEST_CASE("one bad write fails alone, not the writes that shared its commit") {
   CHECK(stored(f, "a"));
   CHECK_FALSE(stored(f, "bad"));
   CHECK(stored(f, "c"));
+  CHECK(f.metrics->storage_batches.load() == 4);  // the group, then each alone
 }
 
 TEST_CASE("a failed store fails every write with its error") {

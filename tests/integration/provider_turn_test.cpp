@@ -387,4 +387,24 @@ TEST_CASE("turns started by a webhook are not offered command tools") {
   CHECK(webhook_tools.find("background_terminal") == std::string::npos);
 }
 
+TEST_CASE("a deleted session's history never reaches the model again") {
+  fake_llm_process fake;
+  temp_dir home;
+  auto cfg = home.write("cfg.json",
+                        fake_provider_config(fake, R"([{"id":"main","model":"fake:m"}])"));
+  gateway_process gw{home.path(), {"--config", cfg}};
+  client c{gw.port()};
+  c.connect("delete-client");
+  c.request("d1", "something to forget");
+  REQUIRE(c.terminal("d1").event == "agent-complete");
+  c.request("d2", "and more");
+  REQUIRE(c.terminal("d2").event == "agent-complete");
+  CHECK(test::json_field(fake_stats(fake), "last_roles") == "user,assistant,user");
+  REQUIRE(test::http(gw.port(), "DELETE", "/api/sessions/agent:main:main").status == 200);
+  // The same key again, while the session actor is still alive.
+  c.request("d3", "a fresh start");
+  REQUIRE(c.terminal("d3").event == "agent-complete");
+  CHECK(test::json_field(fake_stats(fake), "last_roles") == "user");
+}
+
 }
