@@ -148,6 +148,22 @@ class worker_pool {
   std::vector<std::unique_ptr<worker>> workers_;
 };
 
+/// Creates `n` clients, one per connection, spread over the pool's workers
+/// (each counted live on its worker): `Client(worker&, const options&,
+/// State&, size_t index)`.
+template <class Client, class State>
+std::vector<std::shared_ptr<Client>> make_clients(worker_pool& pool, const options& o,
+                                                  State& st, size_t n) {
+  std::vector<std::shared_ptr<Client>> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto& w = pool.at(i);
+    out.push_back(std::make_shared<Client>(w, o, st, i));
+    ++w.live;
+  }
+  return out;
+}
+
 /// CPU and wall snapshot for a measurement window.
 struct window_probe {
   int64_t t_ns = 0;

@@ -134,12 +134,7 @@ int run_churn(const options& o) {
   const int64_t t0 = now_ns();
   st.start = window_probe::take(o.pid);
   worker_pool pool{o};
-  std::vector<std::shared_ptr<churn_loop>> loops;
-  for (size_t i = 0; i < o.connections; ++i) {
-    auto& w = pool.at(i);
-    loops.push_back(std::make_shared<churn_loop>(w, o, st, i));
-    ++w.live;
-  }
+  auto loops = make_clients<churn_loop>(pool, o, st, o.connections);
   for (auto& l : loops)
     l->next();
   const bool in_time = pool.run(o.timeout_s);

@@ -271,12 +271,7 @@ int run_fanout(const options& o) {
   const int64_t t0 = now_ns();
   st.start = window_probe::take(o.pid);
   worker_pool pool{o};
-  std::vector<std::shared_ptr<fanout_subscriber>> subs;
-  for (size_t i = 0; i < o.connections; ++i) {
-    auto& w = pool.at(i);
-    subs.push_back(std::make_shared<fanout_subscriber>(w, o, st, i));
-    ++w.live;
-  }
+  auto subs = make_clients<fanout_subscriber>(pool, o, st, o.connections);
   auto& dw = pool.at(o.connections);
   st.driver = std::make_shared<fanout_driver>(dw, o, st, o.connections);
   st.driver_ioc = &dw.ioc;

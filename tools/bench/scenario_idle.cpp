@@ -78,12 +78,7 @@ int run_idle(const options& o) {
   const long rss_before = server_rss_bytes(o);
   const int64_t t0 = now_ns();
   worker_pool pool{o};
-  std::vector<std::shared_ptr<idle_client>> conns;
-  for (size_t i = 0; i < o.connections; ++i) {
-    auto& w = pool.at(i);
-    conns.push_back(std::make_shared<idle_client>(w, o, st, i));
-    ++w.live;
-  }
+  auto conns = make_clients<idle_client>(pool, o, st, o.connections);
   for (auto& c : conns)
     c->start();
   bool in_time = true;

@@ -281,12 +281,7 @@ int run_turns(const options& o) {
   st.start = window_probe::take(o.pid);
 
   worker_pool pool{o};
-  std::vector<std::shared_ptr<turn_client>> conns;
-  for (size_t i = 0; i < o.connections; ++i) {
-    auto& w = pool.at(i);
-    conns.push_back(std::make_shared<turn_client>(w, o, st, i));
-    ++w.live;
-  }
+  auto conns = make_clients<turn_client>(pool, o, st, o.connections);
   for (auto& c : conns)
     c->start();
   const bool in_time = pool.run(o.timeout_s);
