@@ -194,16 +194,6 @@ std::string encode_ack_subscription(std::string_view id,
 
 // -- event:agent --------------------------------------------------------------
 
-std::string encode_agent_start(const event_context& ctx,
-                               std::string_view agent_name,
-                               std::string_view prompt_preview) {
-  event_writer f{ctx, "agent-start"};
-  write_field(f.w, "agent", agent_name);
-  write_field(f.w, "prompt", prompt_preview);
-  write_field(f.w, "timestamp", iso8601(ctx.ts));
-  return close_event(f, ctx);
-}
-
 namespace {
 
 /// Appends constant JSON text and escaped strings to one std::string: for
@@ -272,6 +262,34 @@ std::string encode_agent_stream_text(const event_context& ctx,
   return j.event_tail(ctx);
 }
 
+// agent-start and agent-complete go out once per turn each: built from
+// constant pieces like the stream chunks (bytes pinned by codec_test).
+
+std::string encode_agent_start(const event_context& ctx,
+                               std::string_view agent_name,
+                               std::string_view prompt_preview) {
+  raw_json j;
+  j.event_head(ctx);
+  j.lit(R"(,"payload":{"type":"agent-start","agent":")").esc(agent_name);
+  j.lit(R"(","prompt":")").esc(prompt_preview);
+  j.lit(R"(","timestamp":")").esc(iso8601(ctx.ts));
+  j.lit(R"(",)");
+  return j.event_tail(ctx);
+}
+
+std::string encode_agent_complete(const event_context& ctx,
+                                  std::string_view response,
+                                  const usage_info& usage) {
+  raw_json j;
+  j.event_head(ctx);
+  j.lit(R"(,"payload":{"type":"agent-complete","result":{"response":")").esc(response);
+  j.lit(R"(","streaming":true,"usage":{"input_tokens":)").num(usage.input_tokens);
+  j.lit(R"(,"output_tokens":)").num(usage.output_tokens);
+  j.lit(R"(,"total_tokens":)").num(usage.total_tokens);
+  j.lit(R"(}},)");
+  return j.event_tail(ctx);
+}
+
 namespace {
 
 /// `input_json` as a raw JSON value (the decoders checked it is an object);
@@ -323,29 +341,6 @@ std::string encode_agent_stream_tool(const event_context& ctx, tool_phase phase,
   } else {
     write_field(w, phase == tool_phase::end ? "output" : "error", output);
   }
-  w.EndObject();
-  w.EndObject();
-  return close_event(f, ctx);
-}
-
-std::string encode_agent_complete(const event_context& ctx,
-                                  std::string_view response,
-                                  const usage_info& usage) {
-  event_writer f{ctx, "agent-complete"};
-  auto& w = f.w;
-  w.Key("result");
-  w.StartObject();
-  write_field(w, "response", response);
-  w.Key("streaming");
-  w.Bool(true);
-  w.Key("usage");
-  w.StartObject();
-  w.Key("input_tokens");
-  w.Int64(usage.input_tokens);
-  w.Key("output_tokens");
-  w.Int64(usage.output_tokens);
-  w.Key("total_tokens");
-  w.Int64(usage.total_tokens);
   w.EndObject();
   w.EndObject();
   return close_event(f, ctx);

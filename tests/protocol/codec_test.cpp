@@ -980,4 +980,23 @@ TEST_CASE("tool events and their chunks carry name, input and output") {
     CHECK(view_frame(*f).has_value());
 }
 
+TEST_CASE("agent-start and agent-complete bytes are stable") {
+  // Pinned bytes (the writer's output before these frames were built from
+  // constant pieces): escapes, the optional id and clientId, field order.
+  usage_info u;
+  u.input_tokens = 3;
+  u.output_tokens = 4;
+  u.total_tokens = 7;
+  event_context bare{"", "", "agent:main:s\n1", "ma\"in", 1764892800123};
+  event_context full{"r\"1", "cli\\ent", "agent:main:s\n1", "ma\"in", 1764892800123};
+  CHECK(encode_agent_start(bare, "Ma\"in", "hi \x01 there")
+        == R"GOLD({"type":"event:agent","payload":{"type":"agent-start","agent":"Ma\"in","prompt":"hi \u0001 there","timestamp":"2025-12-05T00:00:00.123Z","sessionId":"agent:main:s\n1","agentId":"ma\"in"},"timestamp":1764892800123})GOLD");
+  CHECK(encode_agent_complete(bare, "res\"ponse\n", u)
+        == R"GOLD({"type":"event:agent","payload":{"type":"agent-complete","result":{"response":"res\"ponse\n","streaming":true,"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}},"sessionId":"agent:main:s\n1","agentId":"ma\"in"},"timestamp":1764892800123})GOLD");
+  CHECK(encode_agent_start(full, "Ma\"in", "hi \x01 there")
+        == R"GOLD({"type":"event:agent","id":"r\"1","clientId":"cli\\ent","payload":{"type":"agent-start","agent":"Ma\"in","prompt":"hi \u0001 there","timestamp":"2025-12-05T00:00:00.123Z","sessionId":"agent:main:s\n1","agentId":"ma\"in"},"timestamp":1764892800123})GOLD");
+  CHECK(encode_agent_complete(full, "res\"ponse\n", u)
+        == R"GOLD({"type":"event:agent","id":"r\"1","clientId":"cli\\ent","payload":{"type":"agent-complete","result":{"response":"res\"ponse\n","streaming":true,"usage":{"input_tokens":3,"output_tokens":4,"total_tokens":7}},"sessionId":"agent:main:s\n1","agentId":"ma\"in"},"timestamp":1764892800123})GOLD");
+}
+
 }
