@@ -292,18 +292,9 @@ const char* wire_name(frame_type t) noexcept {
 }
 
 decode_result decode_inbound(std::string_view text) {
-  // The DOM of a typical frame fits in these stack buffers. A default
-  // Document mallocs a 64 KiB chunk per parse, and freeing a chunk that
-  // large makes glibc consolidate its fast bins: a top cost per frame.
-  alignas(8) char values_buf[8192];
-  alignas(8) char stack_buf[2048];
-  rapidjson::MemoryPoolAllocator<> values{values_buf, sizeof values_buf,
-                                          16u << 10};
-  rapidjson::MemoryPoolAllocator<> stack{stack_buf, sizeof stack_buf,
-                                         16u << 10};
-  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                             rapidjson::MemoryPoolAllocator<>>
-    doc{&values, 1024, &stack};
+  // The DOM of a typical frame fits in these buffers.
+  detail::stack_document<8192, 2048> parsed;
+  auto& doc = parsed.doc;
   doc.Parse<detail::parse_flags>(text.data(), text.size());
   if (doc.HasParseError()) {
     auto offset = std::to_string(doc.GetErrorOffset());

@@ -5,6 +5,7 @@
 // (C14: RapidJSON stays inside the codec sources).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -169,5 +170,23 @@ inline std::string join_path(std::string_view path, std::string_view key) {
 /// Renders a JSON value for an error message: `"abc"`, `12.5`, `an array`,
 /// `an object`; long values are cut to about 60 characters.
 std::string describe(const rapidjson::Value& v);
+
+/// A DOM whose values and parse stack live in buffers inside this object
+/// (on the caller's stack), spilling to the heap only beyond them. A default
+/// `Document` mallocs a 64 KiB chunk per parse, and freeing a chunk that
+/// large makes glibc consolidate its fast bins: a top cost wherever one
+/// document is parsed per frame, record or stream event.
+using stack_document_type =
+  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                             rapidjson::MemoryPoolAllocator<>>;
+
+template <size_t ValueBytes, size_t StackBytes>
+struct stack_document {
+  alignas(8) char values_buf[ValueBytes];
+  alignas(8) char stack_buf[StackBytes];
+  rapidjson::MemoryPoolAllocator<> values{values_buf, sizeof values_buf, 16u << 10};
+  rapidjson::MemoryPoolAllocator<> stack{stack_buf, sizeof stack_buf, 16u << 10};
+  stack_document_type doc{&values, 1024, &stack};
+};
 
 } // namespace wingman::protocol::detail

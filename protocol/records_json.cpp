@@ -141,23 +141,12 @@ class record_reader {
 };
 
 /// Parses `json` into `doc`; returns an error message or an empty string.
-/// A record's DOM, held in stack buffers: a default `Document` mallocs a
-/// 64 KiB chunk per parse, and freeing a chunk that large makes glibc
-/// consolidate its fast bins. A provider turn decodes ~100 stored messages,
-/// so this was the top cost of the provider path.
-struct record_doc {
-  alignas(8) char values_buf[4096];
-  alignas(8) char stack_buf[1024];
-  rapidjson::MemoryPoolAllocator<> values{values_buf, sizeof values_buf, 16u << 10};
-  rapidjson::MemoryPoolAllocator<> stack{stack_buf, sizeof stack_buf, 16u << 10};
-  rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                             rapidjson::MemoryPoolAllocator<>>
-    doc{&values, 1024, &stack};
-};
+/// A record's DOM (`detail::stack_document`): reading a session's history
+/// decodes ~100 records per provider turn.
+using record_doc = detail::stack_document<4096, 1024>;
 
-using record_document = decltype(record_doc::doc);
-
-std::string parse_record(record_document& doc, std::string_view json, const char* what) {
+std::string parse_record(detail::stack_document_type& doc, std::string_view json,
+                         const char* what) {
   doc.Parse<detail::parse_flags>(json.data(), json.size());
   if (doc.HasParseError())
     return std::string{what} + ": invalid JSON at offset "

@@ -24,7 +24,7 @@ std::string parse_json(std::string_view text, rapidjson::Document& doc) {
   return parse_into(text, doc);
 }
 
-std::string parse_json(std::string_view text, stack_document::document_type& doc) {
+std::string parse_json(std::string_view text, protocol::detail::stack_document_type& doc) {
   return parse_into(text, doc);
 }
 

@@ -30,22 +30,11 @@ using protocol::detail::write_string;
 /// `invalid JSON at offset N: <reason>`.
 std::string parse_json(std::string_view text, rapidjson::Document& doc);
 
-/// A DOM held in stack buffers, for the stream decoders: they parse one
-/// document per SSE event, and a default `Document` mallocs a 64 KiB chunk
-/// each time (and freeing it makes glibc consolidate its fast bins).
-struct stack_document {
-  using document_type =
-    rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                               rapidjson::MemoryPoolAllocator<>>;
-  alignas(8) char values_buf[4096];
-  alignas(8) char stack_buf[1024];
-  rapidjson::MemoryPoolAllocator<> values{values_buf, sizeof values_buf, 16u << 10};
-  rapidjson::MemoryPoolAllocator<> stack{stack_buf, sizeof stack_buf, 16u << 10};
-  document_type doc{&values, 1024, &stack};
-};
+/// The DOM the stream decoders parse each SSE event into.
+using stack_document = protocol::detail::stack_document<4096, 1024>;
 
 /// `parse_json` for a `stack_document`'s DOM.
-std::string parse_json(std::string_view text, stack_document::document_type& doc);
+std::string parse_json(std::string_view text, protocol::detail::stack_document_type& doc);
 
 /// Writes the JSON object held in `json` (re-serialized; empty or blank text
 /// writes `{}`). Writes nothing and returns a reason when `json` is not a
