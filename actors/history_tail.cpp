@@ -2,16 +2,9 @@
 
 #include <atomic>
 
-namespace wingman::actors {
+#include "providers/history.hpp"
 
-size_t history_tail::weight(const protocol::message_record& m) noexcept {
-  size_t n = m.content.size();
-  for (const auto& a : m.attachments)
-    n += a.data_url.size() + a.text_content.size();
-  for (const auto& c : m.tool_calls)
-    n += c.arguments_json.size();
-  return n;
-}
+namespace wingman::actors {
 
 void history_tail::append(const protocol::message_record& m) {
   if (!messages_)
@@ -21,11 +14,11 @@ void history_tail::append(const protocol::message_record& m) {
   else  // the last turn that read it released it: order its reads first
     std::atomic_thread_fence(std::memory_order_acquire);
   messages_->push_back(m);
-  bytes_ += weight(m);
+  bytes_ += providers::message_weight(m);
   if (messages_->size() > capacity_) {
     auto extra = messages_->size() - capacity_;
     for (size_t i = 0; i < extra; ++i)
-      bytes_ -= weight((*messages_)[i]);
+      bytes_ -= providers::message_weight((*messages_)[i]);
     messages_->erase(messages_->begin(), messages_->begin() + static_cast<std::ptrdiff_t>(extra));
   }
   if (bytes_ > max_bytes_) {
@@ -47,7 +40,7 @@ history_tail::snapshot history_tail::get(storage::store& store, const std::strin
       return nullptr;
     size_t bytes = 0;
     for (const auto& m : *loaded)
-      bytes += weight(m);
+      bytes += providers::message_weight(m);
     if (bytes > max_bytes_) {
       oversize_ = true;
       return nullptr;

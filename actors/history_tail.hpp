@@ -46,8 +46,6 @@ class history_tail {
                const std::string& session_key, bool writes_in_flight);
 
  private:
-  static size_t weight(const protocol::message_record& m) noexcept;
-
   size_t capacity_;
   size_t max_bytes_;
   std::shared_ptr<std::vector<protocol::message_record>> messages_;

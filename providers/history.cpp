@@ -2,9 +2,7 @@
 
 namespace wingman::providers {
 
-namespace {
-
-size_t weight(const protocol::message_record& m) {
+size_t message_weight(const protocol::message_record& m) noexcept {
   size_t n = m.content.size();
   for (auto& a : m.attachments)
     n += a.data_url.size() + a.text_content.size();
@@ -12,8 +10,6 @@ size_t weight(const protocol::message_record& m) {
     n += c.name.size() + c.arguments_json.size();
   return n;
 }
-
-} // namespace
 
 std::vector<protocol::message_record>
 history_for_request(std::vector<protocol::message_record> history,
@@ -49,9 +45,9 @@ build_conversation(const std::string& system_prompt,
     return conv;
   // Walk back from the newest message while the budget holds.
   size_t first = history.size() - 1;
-  size_t chars = weight(history.back());
+  size_t chars = message_weight(history.back());
   while (first > 0) {
-    auto w = weight(history[first - 1]);
+    auto w = message_weight(history[first - 1]);
     if (history.size() - first + 1 > budget.max_messages || chars + w > budget.max_chars)
       break;
     chars += w;

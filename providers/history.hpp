@@ -17,6 +17,10 @@ struct history_budget {
   size_t max_chars = 200'000;      ///< Text + attachment payload characters.
 };
 
+/// Characters `m` adds to a request: text, attachment payloads, tool call
+/// names and arguments (what `history_budget::max_chars` counts).
+size_t message_weight(const protocol::message_record& m) noexcept;
+
 /// Puts `history` (oldest first, as stored) in the order a turn answering
 /// request `request_id` must see it: that request's user message last,
 /// after everything that came before it and after the outputs of earlier
