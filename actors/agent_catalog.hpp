@@ -7,9 +7,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/config.hpp"
+#include "providers/tools/fs_guard.hpp"
 
 namespace wingman::actors {
 
@@ -55,6 +57,20 @@ class agent_catalog {
         return true;
       }
     return false;
+  }
+
+  /// The id of an agent other than `agent_id` whose workspace or agentDir
+  /// overlaps folder `dir` (resolved), or "" (per-agent isolation: one
+  /// agent's session workdir must not reach another agent's folders).
+  std::string other_agent_owning(std::string_view dir, const std::string& agent_id) const {
+    std::vector<tools::owned_folder> others;
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      for (const auto& a : agents_)
+        if (a.id != agent_id)
+          others.insert(others.end(), {{a.id, a.workspace}, {a.id, a.agent_dir}});
+    }
+    return tools::overlapping_owner(dir, others);  // touches the file system: unlocked
   }
 
   /// The default agent's id.

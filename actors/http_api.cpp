@@ -374,11 +374,7 @@ class api final : public transport::http_handler {
           default:
             return respond(http_error(403, "path is outside the allowed roots"));
         }
-        std::vector<tools::owned_folder> others;
-        for (const auto& a : ctx_.agents->list())
-          if (a.id != agent)
-            others.insert(others.end(), {{a.id, a.workspace}, {a.id, a.agent_dir}});
-        if (auto owner = tools::overlapping_owner(checked.path, others); !owner.empty())
+        if (auto owner = ctx_.agents->other_agent_owning(checked.path, agent); !owner.empty())
           return respond(http_error(
             403, "workdir overlaps the folders of agent \"" + owner
                    + "\" (an agent's tools cannot reach another agent's folders)"));

@@ -9,7 +9,6 @@
 
 #include "actors/log.hpp"
 #include "providers/pdf_attachments.hpp"
-#include "providers/tools/fs_guard.hpp"
 #include "providers/reply_builder.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/wire.hpp"
@@ -387,11 +386,8 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   self->monitor(st.session);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
   if (!st.req.workdir.empty() && st.env.agents) {
-    std::vector<tools::owned_folder> others;
-    for (const auto& a : st.env.agents->list())
-      if (a.id != st.agent.id)
-        others.insert(others.end(), {{a.id, a.workspace}, {a.id, a.agent_dir}});
-    if (auto owner = tools::overlapping_owner(st.req.workdir, others); !owner.empty()) {
+    if (auto owner = st.env.agents->other_agent_owning(st.req.workdir, st.agent.id);
+        !owner.empty()) {
       fail(self, "The session's workdir overlaps the folders of agent \"" + owner
                    + "\"; set another workdir", protocol::error_code::forbidden);
       return {};
