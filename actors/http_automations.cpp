@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 
 #include <caf/all.hpp>
 
 #include "actors/auth.hpp"
+#include "actors/webhook_intake.hpp"
 #include "protocol/automation.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/cron.hpp"
@@ -137,11 +139,7 @@ void webhooks(const http_context& ctx, const http_request& req,
   if (req.method == "DELETE") {
     // The webhook goes with the GitHub deliveries it remembered.
     std::vector<storage::write_op> ops{storage::erase_object{object_table::webhooks, id}};
-    if (auto seen = ctx.store->list_objects(object_table::webhook_deliveries, id + "/"))
-      for (auto& json : *seen)
-        if (auto d = protocol::decode_webhook_delivery(json))
-          ops.push_back(storage::erase_object{object_table::webhook_deliveries,
-                                              d->storage_id()});
+    erase_deliveries(*ctx.store, id + "/", std::numeric_limits<int64_t>::max(), ops);
     return commit(ctx, storage::write_batch{std::move(ops)},
                   [] { return http_json(200, "{\"ok\":true}"); },
                   std::move(respond));

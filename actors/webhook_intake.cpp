@@ -125,16 +125,21 @@ std::vector<storage::write_op> webhook_intake::prune_ops(const http_context& ctx
     since_prune_ = 0;
   }
   // The scan runs without the lock (an LMDB read transaction of its own).
-  auto all = ctx.store->list_objects(storage::object_table::webhook_deliveries);
-  if (!all)
-    return ops;
-  for (auto& json : *all) {
+  erase_deliveries(*ctx.store, "", now - delivery_retention_ms, ops);
+  return ops;
+}
+
+void erase_deliveries(storage::store& store, const std::string& prefix,
+                      int64_t seen_before, std::vector<storage::write_op>& ops) {
+  auto stored = store.list_objects(storage::object_table::webhook_deliveries, prefix);
+  if (!stored)
+    return;
+  for (auto& json : *stored) {
     auto d = protocol::decode_webhook_delivery(json);
-    if (d && now - d->seen_at > delivery_retention_ms)
+    if (d && d->seen_at < seen_before)
       ops.push_back(storage::erase_object{storage::object_table::webhook_deliveries,
                                           d->storage_id()});
   }
-  return ops;
 }
 
 bool webhook_intake::handle(const http_context& ctx, const http_request& req,

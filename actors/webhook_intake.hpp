@@ -9,6 +9,7 @@
 // waits for the reply with `?wait=true`.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,12 @@ class webhook_intake {
   std::deque<std::string> delivery_order_;      // guarded by mtx_ (eviction)
   size_t since_prune_ = prune_every;            // guarded by mtx_
 };
+
+/// Appends to `ops` the erasure of every stored GitHub delivery whose id
+/// starts with `prefix` ("" = all, "<webhookId>/" = one webhook's) and that
+/// was seen before `seen_before` (Unix ms).
+void erase_deliveries(storage::store& store, const std::string& prefix,
+                      int64_t seen_before, std::vector<storage::write_op>& ops);
 
 /// `sha256=` + lowercase hex HMAC-SHA256 of `body` with `secret`.
 std::string github_signature(const std::string& secret, const std::string& body);
