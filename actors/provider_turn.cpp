@@ -1,6 +1,5 @@
 #include "actors/provider_turn.hpp"
 
-#include <algorithm>
 #include <optional>
 #include <random>
 #include <utility>
@@ -374,25 +373,10 @@ void begin(turn_pointer self) {
     start_attempt(self);
 }
 
-caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, start_turn req,
-                            protocol::agent_config agent, providers::resolved_provider p,
-                            provider_turn_env env) {
+/// Builds `st.conv` from the session history; false (turn failed) when it
+/// cannot be read or sent.
+bool build_history(turn_pointer self) {
   auto& st = self->state;
-  st.session = caf::actor_cast<session_actor>(req.reply_to);
-  st.req = std::move(req);
-  st.agent = std::move(agent);
-  st.provider = std::move(p);
-  st.env = std::move(env);
-  self->monitor(st.session);
-  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
-  if (!st.req.workdir.empty() && st.env.agents) {
-    if (auto owner = st.env.agents->other_agent_owning(st.req.workdir, st.agent.id);
-        !owner.empty()) {
-      fail(self, "The session's workdir overlaps the folders of agent \"" + owner
-                   + "\"; set another workdir", protocol::error_code::forbidden);
-      return {};
-    }
-  }
   // The session's decoded tail when it holds the turn's own message: as is
   // when that message is the newest (nothing queued behind it), reordered
   // otherwise; else the store. Requests queued behind this one stored their
@@ -404,9 +388,7 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     return st.env.store->list_messages(st.agent.id, st.req.session_key, want + slack);
   };
   auto has_own = [&](const std::vector<protocol::message_record>& h) {
-    return std::any_of(h.begin(), h.end(), [&](const auto& m) {
-      return m.role == "user" && m.request_id == st.req.request_id;
-    });
+    return providers::find_request_message(h, st.req.request_id) < h.size();
   };
   auto enough = [&](size_t source, size_t window) {
     return window >= want || source < want + history_slack;
@@ -414,8 +396,8 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   auto tail = std::move(st.req.history);
   std::vector<protocol::message_record> ordered;
   const std::vector<protocol::message_record>* window = nullptr;
-  if (tail && !tail->empty() && tail->back().role == "user"
-      && tail->back().request_id == st.req.request_id) {
+  if (tail && !tail->empty()
+      && providers::find_request_message(*tail, st.req.request_id) == tail->size() - 1) {
     window = tail.get();
   } else if (tail && has_own(*tail)) {
     ordered = providers::history_for_request(*tail, st.req.request_id);
@@ -437,7 +419,7 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
     if (!history) {
       fail(self, "history not readable: " + history.error().message,
            protocol::error_code::storage_failure);
-      return {};
+      return false;
     }
     window = &ordered;
   }
@@ -445,9 +427,33 @@ caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, star
   tail.reset();  // the session may append again without copying
   if (!conv) {
     fail(self, conv.error().message, conv.error().code);
-    return {};
+    return false;
   }
   st.conv = std::move(*conv);
+  return true;
+}
+
+caf::behavior provider_turn(caf::stateful_actor<provider_turn_state>* self, start_turn req,
+                            protocol::agent_config agent, providers::resolved_provider p,
+                            provider_turn_env env) {
+  auto& st = self->state;
+  st.session = caf::actor_cast<session_actor>(req.reply_to);
+  st.req = std::move(req);
+  st.agent = std::move(agent);
+  st.provider = std::move(p);
+  st.env = std::move(env);
+  self->monitor(st.session);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  if (!st.req.workdir.empty() && st.env.agents) {
+    if (auto owner = st.env.agents->other_agent_owning(st.req.workdir, st.agent.id);
+        !owner.empty()) {
+      fail(self, "The session's workdir overlaps the folders of agent \"" + owner
+                   + "\"; set another workdir", protocol::error_code::forbidden);
+      return {};
+    }
+  }
+  if (!build_history(self))
+    return {};
   if (!providers::takes_native_pdf(st.provider) && providers::has_pdf(st.conv)) {
     // poppler is CPU-bound (~2.5 ms a page): convert on a thread of its
     // own, never on a CAF worker, then start.

@@ -11,15 +11,18 @@ size_t message_weight(const protocol::message_record& m) noexcept {
   return n;
 }
 
+size_t find_request_message(const std::vector<protocol::message_record>& history,
+                            const std::string& request_id) noexcept {
+  for (size_t i = history.size(); i-- > 0;)
+    if (history[i].role == "user" && history[i].request_id == request_id)
+      return i;
+  return history.size();
+}
+
 std::vector<protocol::message_record>
 history_for_request(std::vector<protocol::message_record> history,
                     const std::string& request_id) {
-  size_t own = history.size();
-  for (size_t i = history.size(); i-- > 0;)
-    if (history[i].role == "user" && history[i].request_id == request_id) {
-      own = i;
-      break;
-    }
+  size_t own = find_request_message(history, request_id);
   if (own == history.size() || request_id.empty())
     return history;
   std::vector<protocol::message_record> out;

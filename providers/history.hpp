@@ -21,6 +21,11 @@ struct history_budget {
 /// names and arguments (what `history_budget::max_chars` counts).
 size_t message_weight(const protocol::message_record& m) noexcept;
 
+/// Index of the user message of request `request_id` in `history` (the
+/// newest one), or `history.size()` when there is none.
+size_t find_request_message(const std::vector<protocol::message_record>& history,
+                            const std::string& request_id) noexcept;
+
 /// Puts `history` (oldest first, as stored) in the order a turn answering
 /// request `request_id` must see it: that request's user message last,
 /// after everything that came before it and after the outputs of earlier
