@@ -150,7 +150,7 @@ std::string gateway::start() {
   rc.bindings = c.bindings;
   rc.default_agent = c.default_agent;
   rc.session_queue_depth = c.limits.session_queue_depth;
-  rc.history_tail = c.turns.history_max_messages + 8;
+  rc.history_tail = c.turns.history_max_messages + history_slack;
   rc.session_idle_timeout = std::chrono::seconds{c.limits.session_idle_s};
   rc.storage = d.storage;
   rc.directory = d.directory;

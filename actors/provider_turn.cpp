@@ -63,11 +63,8 @@ namespace {
 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
-/// Messages read beyond the history budget: the user messages of requests
-/// queued behind the running one, which the turn leaves out. A first read
-/// allows a few; if the turn's own message is not among them, a second
-/// read allows up to a full session queue.
-constexpr size_t history_slack = 8;
+/// The second read of the history allows up to a full session queue behind
+/// the turn (the first allows `history_slack`).
 constexpr size_t history_slack_max = 1000;
 
 /// Most bytes of a non-2xx body kept for the error message.

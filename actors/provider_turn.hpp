@@ -52,6 +52,11 @@ struct provider_turn_env {
   int max_steps = 10;  ///< Tool rounds per turn before it fails (gateway.turns.maxToolSteps).
 };
 
+/// Messages read beyond the history budget (`historyMaxMessages`), and kept
+/// beyond it by a session's history tail: the user messages of requests
+/// queued behind the running one, which the turn leaves out.
+inline constexpr size_t history_slack = 8;
+
 /// Spawns the turn for `req` of agent `agent` against provider `p`.
 turn_actor spawn_provider_turn(caf::actor_system& sys, start_turn req,
                                protocol::agent_config agent,

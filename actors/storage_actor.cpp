@@ -48,11 +48,7 @@ struct storage_state {
     for (auto& p : parked)
       for (auto& op : p.batch.ops)
         all.ops.push_back(std::move(op));
-    auto st = cfg.store->apply(all);
-    if (cfg.metrics) {
-      bump(cfg.metrics->storage_batches, 1);
-      bump(cfg.metrics->storage_ops, ops);
-    }
+    auto st = commit(all);
     if (!st && parked.size() > 1) {
       // One bad write must not fail the writes that merely shared its
       // commit: give each its ops back and commit them one by one.
@@ -63,20 +59,24 @@ struct storage_state {
       for (auto& p : parked)
         for (auto& op : p.batch.ops)
           op = std::move(all.ops[at++]);
-      for (auto& p : parked) {
-        auto one = cfg.store->apply(p.batch);
-        if (cfg.metrics) {
-          bump(cfg.metrics->storage_batches, 1);
-          bump(cfg.metrics->storage_ops, p.batch.ops.size());
-        }
-        p.promise.deliver(ack_of(one, 1, p.batch.ops.size()));
-      }
+      for (auto& p : parked)
+        p.promise.deliver(ack_of(commit(p.batch), 1, p.batch.ops.size()));
     } else {
       auto ack = ack_of(st, parked.size(), ops);
       for (auto& p : parked)
         p.promise.deliver(ack);
     }
     parked.clear();
+  }
+
+  /// Applies `batch` in one transaction, counted in the metrics.
+  protocol::status commit(const storage::write_batch& batch) {
+    auto st = cfg.store->apply(batch);
+    if (cfg.metrics) {
+      bump(cfg.metrics->storage_batches, 1);
+      bump(cfg.metrics->storage_ops, batch.ops.size());
+    }
+    return st;
   }
 
   /// The answer for a commit of `writes` writes with `ops` ops in all.
