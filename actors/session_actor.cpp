@@ -413,7 +413,7 @@ void on_step(session_pointer self, turn_step& s) {
                            st.cfg.agent_id, st.cfg.session_key, why);
       st.load_record();
       // The history would lack the round: end the turn rather than go on.
-      if (!is_current(self, turn_seq) || st.running->finishing)
+      if (!is_current(self, turn_seq))  // also false once the turn is finishing
         return;
       if (st.running->turn)
         self->send_exit(st.running->turn, caf::exit_reason::user_shutdown);
