@@ -1,6 +1,5 @@
 #include "actors/agent_actor.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -48,12 +47,6 @@ std::string read_credentials(const std::string& state_dir) {
   return text.str();
 }
 
-std::optional<std::string> getenv_lookup(std::string_view name) {
-  if (const char* v = std::getenv(std::string{name}.c_str()))
-    return std::string{v};
-  return std::nullopt;
-}
-
 turn_actor start(agent_pointer self, start_turn& req) {
   auto& st = self->state;
   auto session = caf::actor_cast<session_actor>(req.reply_to);
@@ -70,7 +63,7 @@ turn_actor start(agent_pointer self, start_turn& req) {
                                     protocol::error_code::unavailable});
     return {};
   }
-  auto p = st.env.providers->resolve(st.cfg.model, getenv_lookup,
+  auto p = st.env.providers->resolve(st.cfg.model, providers::process_env,
                                      read_credentials(st.env.state_dir));
   if (!p) {
     self->send(session, turn_failed{req.turn_seq, p.error().message,

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -311,11 +310,7 @@ std::optional<std::string> provider_json(const providers::provider_registry& reg
                                          const std::string& name,
                                          const std::string& credentials,
                                          http_response& failure) {
-  auto env = [](std::string_view var) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string{var}.c_str());
-    return v ? std::optional<std::string>{v} : std::nullopt;
-  };
-  auto p = registry.describe(name, env, credentials);
+  auto p = registry.describe(name, providers::process_env, credentials);
   if (!p) {
     failure = error_response(p.error());
     return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "providers/wire_internal.hpp"
 
@@ -153,6 +154,12 @@ const builtin_provider* find_builtin_provider(std::string_view name) noexcept {
     if (p.name == name)
       return &p;
   return nullptr;
+}
+
+std::optional<std::string> process_env(std::string_view name) {
+  if (const char* v = std::getenv(std::string{name}.c_str()))
+    return std::string{v};
+  return std::nullopt;
 }
 
 provider_registry::provider_registry() = default;

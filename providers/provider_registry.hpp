@@ -77,6 +77,9 @@ struct provider_summary {
 using env_lookup =
   std::function<std::optional<std::string>(std::string_view name)>;
 
+/// The process environment as an `env_lookup`.
+std::optional<std::string> process_env(std::string_view name);
+
 /// The built-in providers plus the config's `providers` entries (an entry
 /// named like a built-in overrides it; its empty fields keep the built-in's
 /// values). Immutable after construction; safe to share between threads.
