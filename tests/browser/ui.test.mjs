@@ -352,11 +352,16 @@ test('reconnects after a gateway restart and keeps the view', async () => {
   assert.match(await reply.textContent(), /after the restart/);
 });
 
-test('phone layout: drawer, usable chat, no horizontal scroll', async () => {
-  const phone = await browser.newContext({
+/** A phone-sized, signed-in browser context (dark, reduced motion). */
+async function phoneContext() {
+  return browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true,
     storageState: await context.storageState(), colorScheme: 'dark', reducedMotion: 'reduce',
   });
+}
+
+test('phone layout: drawer, usable chat, no horizontal scroll', async () => {
+  const phone = await phoneContext();
   try {
     const p = await phone.newPage();
     watchPage(p);
@@ -675,10 +680,7 @@ test('routines page: a failed call shows the gateway error', async () => {
 });
 
 test('phone layout: the webhooks and routines pages fit', async () => {
-  const phone = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true,
-    storageState: await context.storageState(), colorScheme: 'dark', reducedMotion: 'reduce',
-  });
+  const phone = await phoneContext();
   try {
     const p = await phone.newPage();
     watchPage(p);
