@@ -47,7 +47,7 @@ std::string read_credentials(const std::string& state_dir) {
   return text.str();
 }
 
-turn_actor start(agent_pointer self, start_turn& req) {
+turn_started start(agent_pointer self, start_turn& req) {
   auto& st = self->state;
   auto session = caf::actor_cast<session_actor>(req.reply_to);
   if (!st.model_error.empty()) {
@@ -57,7 +57,7 @@ turn_actor start(agent_pointer self, start_turn& req) {
   }
   auto spec = providers::parse_model_spec(st.cfg.model);
   if (spec->provider == "echo")
-    return spawn_echo_turn(self->system(), std::move(req), st.cfg.echo);
+    return start_echo_turn(self->system(), std::move(req), st.cfg.echo);
   if (!st.env.turns.http || !st.env.turns.store) {
     self->send(session, turn_failed{req.turn_seq, "Model providers are not available here",
                                     protocol::error_code::unavailable});
@@ -70,8 +70,8 @@ turn_actor start(agent_pointer self, start_turn& req) {
                                     protocol::error_code::unavailable});
     return {};
   }
-  return spawn_provider_turn(self->system(), std::move(req), st.cfg, std::move(*p),
-                             st.env.turns);
+  return {spawn_provider_turn(self->system(), std::move(req), st.cfg, std::move(*p),
+                              st.env.turns)};
 }
 
 agent_actor::behavior_type agent_behavior(agent_pointer self, protocol::agent_config cfg,
@@ -81,7 +81,7 @@ agent_actor::behavior_type agent_behavior(agent_pointer self, protocol::agent_co
                                                     self->state.env.providers.get());
   self->state.cfg = std::move(cfg);
   return {
-    [=](start_turn& req) -> turn_actor { return start(self, req); },
+    [=](start_turn& req) -> turn_started { return start(self, req); },
     [=](upsert_agent& u) {  // new settings apply to the next turn
       self->state.model_error = unsupported_model_error(u.config.model,
                                                         self->state.env.providers.get());

@@ -34,11 +34,20 @@ struct client_state {
   // Cleanup lives here, not in attach_functor: CAF 0.17 runs attached
   // functors after it destroyed the state.
   ~client_state() {
+    if (is_ui)
+      count_as_ui(false);
     if (cfg && cfg->metrics) {
       bump(cfg->metrics->clients, -1);
       if (authenticated)
         bump(cfg->metrics->authenticated, -1);
     }
+  }
+
+  /// Adds this client to (or takes it off) the directory's UI count; done
+  /// before `register_ui` is sent, so the count is never below the
+  /// directory's list and no session skips an echo a UI should get.
+  void count_as_ui(bool ui) const {
+    cfg->directory.ui_clients->fetch_add(ui ? 1 : -1, std::memory_order_release);
   }
 
   void reply(std::string bytes) const {
@@ -106,10 +115,12 @@ void on_connect(client_pointer self, const protocol::inbound_frame& f,
   st.authenticated = true;
   st.info = *body.client;
   bool ui = st.info.client_type == "webui" || st.info.client_type == "desktop";
+  if (ui != st.is_ui)
+    st.count_as_ui(ui);
   if (ui)
-    self->send(st.cfg->directory, register_ui{self_peer(self)});
+    self->send(st.cfg->directory.actor, register_ui{self_peer(self)});
   else if (st.is_ui)
-    self->send(st.cfg->directory,
+    self->send(st.cfg->directory.actor,
                unregister_ui{caf::actor_cast<caf::actor_addr>(self)});
   st.is_ui = ui;
   st.reply(protocol::encode_res(f.id, true, "gateway-ready", protocol::now_ms()));

@@ -11,6 +11,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/auth.hpp"
+#include "actors/directory_actor.hpp"
 #include "actors/handles.hpp"
 #include "actors/metrics.hpp"
 #include "transport/server.hpp"
@@ -20,7 +21,7 @@ namespace wingman::actors {
 /// Shared dependencies of every client actor.
 struct client_config {
   router_actor router;
-  directory_actor directory;
+  client_directory directory;
   auth_policy auth;
   std::shared_ptr<failure_limiter> limiter;
   std::shared_ptr<gateway_metrics> metrics;  ///< May be null.

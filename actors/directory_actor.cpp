@@ -52,8 +52,8 @@ directory_actor::behavior_type directory_behavior(directory_pointer self) {
 
 } // namespace
 
-directory_actor spawn_directory(caf::actor_system& sys) {
-  return sys.spawn(directory_behavior);
+client_directory spawn_directory(caf::actor_system& sys) {
+  return client_directory{sys.spawn(directory_behavior)};
 }
 
 } // namespace wingman::actors

@@ -57,7 +57,7 @@ struct gateway::impl {
   std::shared_ptr<storage::store> store;
   std::shared_ptr<gateway_metrics> metrics = std::make_shared<gateway_metrics>();
   storage_actor storage;
-  directory_actor directory;
+  client_directory directory;
   std::vector<agent_actor> agents;
   router_actor router;
   routines_actor routines;
@@ -92,7 +92,7 @@ gateway::~gateway() {
     };
     stop_and_watch(d.routines);  // with its linked routine actors
     stop_and_watch(d.router);
-    stop_and_watch(d.directory);
+    stop_and_watch(d.directory.actor);
     for (size_t i = 0; i < waiting.size(); ++i)
       self->receive([](caf::down_msg&) {},
                     caf::after(std::chrono::seconds{5}) >> [] {});

@@ -19,9 +19,22 @@ using storage_actor =
 /// One running turn: streams model output to its session.
 using turn_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
+/// The agent's answer to `start_turn`: usually the turn actor that streams
+/// the reply. A model whose whole reply is known at once (echo without a
+/// delay) answers here instead (`answered`), so no actor is spawned and no
+/// message sent per chunk. Neither: the agent failed the turn, and its
+/// `turn_failed` is on the way.
+struct turn_started {
+  turn_actor turn;
+  bool answered = false;
+  std::vector<std::string> chunks = {};  ///< The reply's deltas, in order.
+  std::string response = {};             ///< The whole reply.
+  protocol::usage_info usage = {};
+};
+
 /// One configured agent: runs turns with its model.
 using agent_actor =
-  caf::typed_actor<caf::replies_to<start_turn>::with<turn_actor>,
+  caf::typed_actor<caf::replies_to<start_turn>::with<turn_started>,
                    caf::reacts_to<upsert_agent>>;
 
 /// One live session (agentId + session key): the per-session FIFO queue.
@@ -36,7 +49,7 @@ using session_actor =
                    caf::reacts_to<turn_failed>,
                    caf::reacts_to<session_admin>,
                    caf::reacts_to<stop_atom>,
-                   caf::reacts_to<idle_atom, uint64_t>>;
+                   caf::reacts_to<idle_atom>>;
 
 /// Bindings -> agent, session registry, request registry.
 using router_actor =
@@ -74,3 +87,5 @@ using routines_actor =
 using client_actor = caf::typed_actor<caf::reacts_to<inbound_text>>;
 
 } // namespace wingman::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(wingman::actors::turn_started)

@@ -13,6 +13,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/agent_actor.hpp"
+#include "actors/directory_actor.hpp"
 #include "actors/handles.hpp"
 #include "actors/metrics.hpp"
 #include "protocol/config.hpp"
@@ -36,7 +37,7 @@ struct router_config {
   size_t history_tail = 0;
   std::chrono::seconds session_idle_timeout{60};
   storage_actor storage;
-  directory_actor directory;
+  client_directory directory;
   std::shared_ptr<storage::store> store;
   std::shared_ptr<gateway_metrics> metrics;
   agent_env agents_env;  ///< For agents added at run time.

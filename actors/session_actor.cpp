@@ -55,8 +55,9 @@ struct session_state {
   bool stored = false;  ///< The record exists in the store.
   uint64_t received = 0;       ///< Messages received from the router.
   int writes_in_flight = 0;
-  bool idle_armed = false;     ///< An idle timer runs for `idle_epoch`.
-  uint64_t idle_epoch = 0;
+  /// When the session last became idle; unset while it is not idle.
+  std::optional<caf::actor_clock::time_point> idle_since;
+  bool idle_timer = false;     ///< An `idle_atom` timer is on its way.
   /// Decoded newest messages for provider turns (disabled for echo).
   history_tail tail{0, 0};
   static inline const char* name = "session";
@@ -170,20 +171,44 @@ using session_pointer = session_actor::stateful_pointer<session_state>;
 
 // -- helpers that send (free functions keep the behavior list short) ---------
 
-/// Arms the idle timer when the session just became idle (passivation:
-/// when it fires and the session is still idle, the router is asked to stop
-/// it; the router agrees only if nothing is in flight to it).
+/// Passivation: once the session has been idle (nothing runs, waits,
+/// watches or is being written) for `idle_timeout`, the router is asked to
+/// stop it; the router agrees only if nothing is in flight to it.
+///
+/// At most one timer is outstanding per session. A busy session goes idle
+/// between most turns, and arming a timer each time cost a clock-thread
+/// wake-up per turn; instead the timer, when it fires early, is re-armed for
+/// what is left of the wait.
+void arm_idle_timer(session_pointer self, caf::actor_clock::duration_type wait) {
+  self->state.idle_timer = true;
+  self->delayed_send(self, wait, idle_atom::value);
+}
+
+/// Notes whether the session just became idle or busy (after each message).
 void check_idle(session_pointer self) {
   auto& st = self->state;
   if (!st.is_idle()) {
-    st.idle_armed = false;
+    st.idle_since.reset();
     return;
   }
-  if (st.idle_armed)
+  if (!st.idle_since)
+    st.idle_since = self->clock().now();  // the test coordinator's in tests
+  if (!st.idle_timer)
+    arm_idle_timer(self, st.cfg.idle_timeout);
+}
+
+void on_idle_timer(session_pointer self) {
+  auto& st = self->state;
+  st.idle_timer = false;
+  if (!st.idle_since || !st.is_idle())
+    return;  // busy again: check_idle re-arms when it next goes idle
+  auto waited = self->clock().now() - *st.idle_since;
+  if (waited < st.cfg.idle_timeout) {
+    arm_idle_timer(self, st.cfg.idle_timeout - waited);
     return;
-  st.idle_armed = true;
-  self->delayed_send(self, st.cfg.idle_timeout, idle_atom::value,
-                     ++st.idle_epoch);
+  }
+  caf::anon_send(st.cfg.router,
+                 session_idle{st.cfg.agent_id, st.cfg.session_key, st.received});
 }
 
 /// Writes `batch`, then calls `ok()` or `fail(error)` in this actor.
@@ -213,6 +238,15 @@ void write(session_pointer self, storage::write_batch batch, Ok ok, Fail fail) {
 }
 
 void start_next(session_pointer self);
+void on_delta(session_pointer self, uint64_t turn_seq, const std::string& text);
+void on_completed(session_pointer self, uint64_t turn_seq, std::string response,
+                  const protocol::usage_info& usage);
+
+/// True if `turn_seq` is the running turn and its end is not being written.
+bool is_current(session_pointer self, uint64_t turn_seq) {
+  auto& st = self->state;
+  return st.running && st.running->turn_seq == turn_seq && !st.running->finishing;
+}
 
 /// Ends `e` with an agent-error (the request is already out of the queue).
 void fail_entry(session_pointer self, const entry& e, std::string message,
@@ -234,6 +268,35 @@ void refuse(session_pointer self, const enqueue_request& m, std::string message,
   caf::anon_send(st.cfg.router, request_finished{m.request_id, m.owner});
 }
 
+/// Sends the `session-message` echo of `e`'s user message to subscribers
+/// other than the requester, and to UI clients that are not subscribed
+/// (they discover new threads this way). Nothing is encoded when nobody
+/// would receive it (the common case: no subscriber, no UI connected).
+void echo_user_message(session_pointer self, const entry& e) {
+  auto& st = self->state;
+  auto& from = e.payload.from;
+  auto is_requester = [&](const peer& p) {
+    return from.valid() && p.client == from.client;
+  };
+  bool to_uis = st.cfg.directory.has_ui();
+  if (!to_uis && std::all_of(st.subscribers.begin(), st.subscribers.end(), is_requester))
+    return;
+  auto echo = transport::make_frame(
+    protocol::encode_session_message(st.ctx(e), e.payload.req));
+  for (auto& s : st.subscribers)
+    if (!is_requester(s))
+      s.send(echo);
+  if (!to_uis)
+    return;
+  std::vector<caf::actor_addr> exclude;
+  exclude.reserve(st.subscribers.size() + 1);
+  for (auto& s : st.subscribers)
+    exclude.push_back(s.client);
+  if (from.valid())
+    exclude.push_back(from.client);
+  caf::anon_send(st.cfg.directory.actor, echo_to_ui{echo, std::move(exclude)});
+}
+
 /// The user message of `seq` is durable: echo it, then start or queue it.
 void on_persisted(session_pointer self, uint64_t seq) {
   auto& st = self->state;
@@ -243,20 +306,7 @@ void on_persisted(session_pointer self, uint64_t seq) {
   e->persisted = true;
   if (st.cfg.metrics)
     bump(st.cfg.metrics->requests_accepted, 1);
-  // session-message: to subscribers other than the requester, and to UI
-  // clients that are not subscribed (they discover new threads this way).
-  auto echo = transport::make_frame(
-    protocol::encode_session_message(st.ctx(*e), e->payload.req));
-  std::vector<caf::actor_addr> exclude;
-  exclude.reserve(st.subscribers.size() + 1);
-  for (auto& s : st.subscribers) {
-    exclude.push_back(s.client);
-    if (!e->payload.from.valid() || s.client != e->payload.from.client)
-      s.send(echo);
-  }
-  if (e->payload.from.valid())
-    exclude.push_back(e->payload.from.client);
-  caf::anon_send(st.cfg.directory, echo_to_ui{echo, std::move(exclude)});
+  echo_user_message(self, *e);
   if (e->cancelled) {
     auto gone = *e;
     st.queue.erase(seq);
@@ -307,8 +357,16 @@ void start_next(session_pointer self) {
   st.running = std::move(rt);
   self->request(st.cfg.agent, no_timeout, std::move(req))
     .then(
-      [=](turn_actor& turn) {
+      [=](turn_started& started) {
         auto& st = self->state;
+        if (started.answered) {
+          // The whole reply came back at once (echo without a delay).
+          for (auto& chunk : started.chunks)
+            on_delta(self, turn_seq, chunk);
+          on_completed(self, turn_seq, std::move(started.response), started.usage);
+          return;
+        }
+        auto& turn = started.turn;
         if (!turn)
           return;  // the agent failed it already (turn_failed is on its way)
         if (!st.running || st.running->turn_seq != turn_seq
@@ -377,9 +435,26 @@ void finish_running(session_pointer self, std::optional<std::string> assistant,
     });
 }
 
-bool is_current(session_pointer self, uint64_t turn_seq) {
+/// Streams a text delta of the running turn.
+void on_delta(session_pointer self, uint64_t turn_seq, const std::string& text) {
   auto& st = self->state;
-  return st.running && st.running->turn_seq == turn_seq && !st.running->finishing;
+  if (!is_current(self, turn_seq))
+    return;
+  st.send_event(st.running->req,
+                protocol::encode_agent_stream_text(st.ctx(st.running->req),
+                                                   st.running->run_id, st.cfg.model,
+                                                   text));
+}
+
+/// The running turn answered: store the reply, then send agent-complete.
+void on_completed(session_pointer self, uint64_t turn_seq, std::string response,
+                  const protocol::usage_info& usage) {
+  auto& st = self->state;
+  if (!is_current(self, turn_seq))
+    return;
+  auto frame = protocol::encode_agent_complete(st.ctx(st.running->req), response,
+                                               usage);
+  finish_running(self, std::move(response), std::move(frame), {}, error_code::none);
 }
 
 // -- handlers -----------------------------------------------------------------
@@ -704,15 +779,7 @@ session_actor::behavior_type session_behavior(session_pointer self,
       on_subscribe(self, m);
       check_idle(self);
     },
-    [=](turn_delta& d) {
-      auto& st = self->state;
-      if (!is_current(self, d.turn_seq))
-        return;
-      st.send_event(st.running->req,
-                    protocol::encode_agent_stream_text(
-                      st.ctx(st.running->req), st.running->run_id,
-                      st.cfg.model, d.text));
-    },
+    [=](turn_delta& d) { on_delta(self, d.turn_seq, d.text); },
     [=](turn_tool& t) {
       auto& st = self->state;
       if (!is_current(self, t.turn_seq))
@@ -726,13 +793,7 @@ session_actor::behavior_type session_behavior(session_pointer self,
     },
     [=](turn_step& s) { on_step(self, s); },
     [=](turn_completed& d) {
-      auto& st = self->state;
-      if (!is_current(self, d.turn_seq))
-        return;
-      auto frame = protocol::encode_agent_complete(st.ctx(st.running->req),
-                                                   d.response, d.usage);
-      finish_running(self, std::move(d.response), std::move(frame), {},
-                     error_code::none);
+      on_completed(self, d.turn_seq, std::move(d.response), d.usage);
     },
     [=](turn_failed& d) {
       if (is_current(self, d.turn_seq))
@@ -744,13 +805,7 @@ session_actor::behavior_type session_behavior(session_pointer self,
       check_idle(self);
     },
     [=](stop_atom) { self->quit(); },
-    [=](idle_atom, uint64_t epoch) {
-      auto& st = self->state;
-      if (st.idle_armed && epoch == st.idle_epoch && st.is_idle())
-        caf::anon_send(st.cfg.router, session_idle{st.cfg.agent_id,
-                                                   st.cfg.session_key,
-                                                   st.received});
-    },
+    [=](idle_atom) { on_idle_timer(self); },
   };
 }
 

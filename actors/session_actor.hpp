@@ -14,6 +14,7 @@
 
 #include <caf/local_actor.hpp>
 
+#include "actors/directory_actor.hpp"
 #include "actors/handles.hpp"
 #include "actors/metrics.hpp"
 #include "storage/store.hpp"
@@ -33,7 +34,7 @@ struct session_config {
   agent_actor agent;
   storage_actor storage;
   router_actor router;
-  directory_actor directory;
+  client_directory directory;
   std::shared_ptr<storage::store> store;     ///< Reads only.
   std::shared_ptr<gateway_metrics> metrics;  ///< May be null.
 };

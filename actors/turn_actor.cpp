@@ -33,22 +33,15 @@ bool emit_next(turn_pointer self) {
 }
 
 turn_actor::behavior_type echo_turn(turn_pointer self, start_turn req,
-                                    protocol::echo_options opts) {
+                                    providers::echo_plan plan) {
   auto& st = self->state;
-  st.plan = providers::plan_echo(req.content, req.attachments.size(), opts);
+  st.plan = std::move(plan);
   st.turn_seq = req.turn_seq;
   st.session = caf::actor_cast<session_actor>(req.reply_to);
   // A turn never outlives its session (shutdown, crash, or a cancel that
   // raced the agent's reply carrying this turn's handle).
   self->monitor(st.session);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
-  if (st.plan.interval.count() == 0) {
-    // No delay: the whole stream in one go, no timer round trips.
-    while (emit_next(self)) {
-    }
-    self->quit();
-    return {[](tick_atom) {}};
-  }
   self->delayed_send(self, st.plan.interval, tick_atom::value);
   return {
     [=](tick_atom) {
@@ -62,9 +55,17 @@ turn_actor::behavior_type echo_turn(turn_pointer self, start_turn req,
 
 } // namespace
 
-turn_actor spawn_echo_turn(caf::actor_system& sys, start_turn req,
-                           protocol::echo_options opts) {
-  return sys.spawn(echo_turn, std::move(req), opts);
+turn_started start_echo_turn(caf::actor_system& sys, start_turn req,
+                             protocol::echo_options opts) {
+  auto plan = providers::plan_echo(req.content, req.attachments.size(), opts);
+  if (plan.interval.count() > 0)
+    return {sys.spawn(echo_turn, std::move(req), std::move(plan))};
+  turn_started now;
+  now.answered = true;
+  now.chunks = std::move(plan.chunks);
+  now.response = std::move(plan.response);
+  now.usage = plan.usage;
+  return now;
 }
 
 } // namespace wingman::actors

@@ -1,9 +1,10 @@
-// One running turn: executes a model's stream plan and reports to its
-// session (`turn_delta`* then `turn_completed`). Today the plan comes from the
-// built-in echo model, timed with CAF timers (deterministic under the test
-// coordinator). A turn stops when its session goes down. Cancelling a turn =
-// killing its actor; the session ignores
-// anything that arrives from a turn it no longer runs.
+// Echo turns. With a delay, a turn actor executes the echo model's plan and
+// reports to its session (`turn_delta`* then `turn_completed`), timed with
+// CAF timers (deterministic under the test coordinator); it stops when its
+// session goes down, and cancelling it = killing its actor (the session
+// ignores anything that arrives from a turn it no longer runs). Without a
+// delay the whole reply is known at once: it goes back in the agent's answer
+// and no actor is spawned.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -13,8 +14,9 @@
 
 namespace wingman::actors {
 
-/// Spawns the turn for `req` with the agent's echo settings.
-turn_actor spawn_echo_turn(caf::actor_system& sys, start_turn req,
-                           protocol::echo_options opts);
+/// Starts the echo turn for `req` with the agent's echo settings: the
+/// answer itself when `opts.delay_ms` is 0, else a spawned turn actor.
+turn_started start_echo_turn(caf::actor_system& sys, start_turn req,
+                             protocol::echo_options opts);
 
 } // namespace wingman::actors

@@ -298,6 +298,35 @@ TEST_CASE("UI clients get session-message echoes of sessions they do not watch")
   CHECK(f.conn(cli).events("r1").empty());
 }
 
+TEST_CASE("the directory's UI count follows clients that become and stop being UIs") {
+  actor_fixture f;
+  f.add_agent("main");
+  f.start();
+  auto ui_count = [&] { return f.directory.ui_clients->load(); };
+  auto ui = f.connect("browser", "webui");
+  f.connect("other-cli", "cli");
+  CHECK(ui_count() == 1);
+  // Connecting again as a UI does not count it twice; as a CLI takes it off.
+  f.send(ui, R"({"type":"connect","id":"c2","client":{"instanceId":"browser","clientType":"desktop"},"auth":{},"timestamp":1})");
+  CHECK(ui_count() == 1);
+  f.send(ui, R"({"type":"connect","id":"c3","client":{"instanceId":"browser","clientType":"cli"},"auth":{},"timestamp":1})");
+  CHECK(ui_count() == 0);
+  // A UI client that goes away takes itself off, and echoes stop being built.
+  auto ui2 = f.connect("browser-2", "webui");
+  CHECK(ui_count() == 1);
+  caf::anon_send_exit(f.clients[ui2], caf::exit_reason::user_shutdown);
+  f.run();
+  CHECK(ui_count() == 0);
+  auto a = f.connect("alice");
+  f.request(a, "r1", "nobody watches");
+  CHECK(f.conn(a).events("r1").back() == "agent-complete");
+  CHECK(f.conn(ui).events("r1").empty());
+  // A UI that connects later gets the echoes of new requests again.
+  auto ui3 = f.connect("browser-3", "webui");
+  f.request(a, "r2", "a UI watches");
+  CHECK(f.conn(ui3).events("r2") == strings{"session-message"});
+}
+
 TEST_CASE("a client disconnect cancels nothing") {
   actor_fixture f;
   f.add_agent("main", slow_echo());
@@ -448,6 +477,23 @@ TEST_CASE("an idle session actor stops after the idle timeout and comes back") {
   CHECK(f.metrics->active_sessions.load() == 0);
   f.request(c, "r1", "still works", R"("sessionKey":"agent:main:k3")");
   CHECK(f.conn(c).events("r1").back() == "agent-complete");
+}
+
+TEST_CASE("the idle timeout counts from when the session last went idle") {
+  actor_fixture f;
+  f.add_agent("main");
+  f.start();
+  auto c = f.connect("cli-1");
+  f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":"agent:main:k"},"timestamp":1})");
+  f.send(c, R"({"type":"session_unsubscribe","id":"u","payload":{"sessionId":"agent:main:k"},"timestamp":1})");
+  CHECK(f.metrics->active_sessions.load() == 1);
+  f.advance(30'000);
+  f.request(c, "r1", "busy for a moment", R"("sessionKey":"agent:main:k")");
+  CHECK(f.conn(c).events("r1").back() == "agent-complete");
+  f.advance(31'000);  // the first timer fires 60 s after the unsubscribe
+  CHECK(f.metrics->active_sessions.load() == 1);  // idle for 31 s only
+  f.advance(30'000);  // 61 s after the turn
+  CHECK(f.metrics->active_sessions.load() == 0);
 }
 
 TEST_CASE("a session with a subscriber or a queued request does not stop") {

@@ -43,7 +43,7 @@ TEST_CASE("a turn whose request was cancelled before its handle arrived is stopp
       [=](delay_atom) {
         auto t = self->system().spawn(fake_turn);
         the_turn = caf::actor_cast<caf::actor>(t);
-        rp->deliver(t);
+        rp->deliver(actors::turn_started{t});
       },
     };
   });

@@ -143,7 +143,7 @@ struct actor_fixture {
   std::shared_ptr<actors::gateway_metrics> metrics =
     std::make_shared<actors::gateway_metrics>();
   actors::storage_actor storage;
-  actors::directory_actor directory;
+  actors::client_directory directory;
   std::vector<actors::agent_entry> agents;
   actors::router_actor router;
   std::shared_ptr<actors::client_config> client_cfg;
@@ -165,7 +165,7 @@ struct actor_fixture {
       caf::anon_send_exit(a.handle, caf::exit_reason::kill);
     if (router)
       caf::anon_send_exit(router, caf::exit_reason::kill);
-    caf::anon_send_exit(directory, caf::exit_reason::kill);
+    caf::anon_send_exit(directory.actor, caf::exit_reason::kill);
     caf::anon_send_exit(storage, caf::exit_reason::kill);
     run();
   }

@@ -50,7 +50,13 @@ int run_local(const protocol::gateway_config& cfg, const agent_options& o) {
         rc = 1;
         done = true;
       },
-      [&](actors::turn_actor&) {},  // the reply to start_turn
+      [&](actors::turn_started& t) {  // the reply to start_turn
+        if (!t.answered)
+          return;  // a turn actor streams the reply
+        for (auto& chunk : t.chunks)
+          std::cout << chunk;
+        done = true;
+      },
       caf::after(std::chrono::seconds{o.timeout_s}) >> [&] {
         std::cerr << "\nwingman: timed out\n";
         rc = 1;
