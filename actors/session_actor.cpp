@@ -394,6 +394,7 @@ void finish_running(session_pointer self, std::optional<std::string> assistant,
   auto& rt = *st.running;
   rt.finishing = true;
   storage::write_batch batch;
+  batch.ops.reserve(3);  // ops are large: no reallocation moves
   batch.ops.push_back(st.unqueue(rt.req.seq));
   if (assistant) {
     batch.ops.push_back(st.put(st.add_message("assistant", std::move(*assistant),
@@ -468,6 +469,7 @@ void on_step(session_pointer self, turn_step& s) {
     return;
   auto& request_id = st.running->req.request_id;
   storage::write_batch batch;
+  batch.ops.reserve(s.results.size() + 2);
   auto a = st.add_message("assistant", std::move(s.assistant_text), request_id, {});
   a.tool_calls = std::move(s.calls);
   batch.ops.push_back(st.put(std::move(a)));
@@ -520,6 +522,7 @@ void on_enqueue(session_pointer self, enqueue_request& m) {
   if (!st.stored && !m.session_name.empty())
     st.record.name = m.session_name;  // a new webhook or routine thread
   storage::write_batch batch;
+  batch.ops.reserve(3);
   batch.ops.push_back(st.put(std::move(user)));
   batch.ops.push_back(storage::put_pending{p});
   batch.ops.push_back(storage::put_session{st.record});

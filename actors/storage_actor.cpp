@@ -40,6 +40,12 @@ struct storage_state {
     flush_scheduled = false;
     if (parked.empty())
       return;
+    if (parked.size() == 1) {  // nothing to merge
+      auto& p = parked.front();
+      p.promise.deliver(ack_of(commit(p.batch), 1, p.batch.ops.size()));
+      parked.clear();
+      return;
+    }
     storage::write_batch all;
     size_t ops = 0;
     for (auto& p : parked)
@@ -49,7 +55,7 @@ struct storage_state {
       for (auto& op : p.batch.ops)
         all.ops.push_back(std::move(op));
     auto st = commit(all);
-    if (!st && parked.size() > 1) {
+    if (!st) {
       // One bad write must not fail the writes that merely shared its
       // commit: give each its ops back and commit them one by one.
       log::storage()->warn("group commit failed writes={} ops={} error={}; "
