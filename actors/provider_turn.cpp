@@ -393,13 +393,16 @@ bool build_history(turn_pointer self) {
   auto tail = std::move(st.req.history);
   std::vector<protocol::message_record> ordered;
   const std::vector<protocol::message_record>* window = nullptr;
+  std::vector<size_t> tail_order;  // the tail is shared: reordered by index
   if (tail && !tail->empty()
       && providers::find_request_message(*tail, st.req.request_id) == tail->size() - 1) {
     window = tail.get();
   } else if (tail && has_own(*tail)) {
-    ordered = providers::history_for_request(*tail, st.req.request_id);
-    if (enough(tail->size(), ordered.size()))
-      window = &ordered;
+    tail_order = providers::history_order(*tail, st.req.request_id);
+    if (enough(tail->size(), tail_order.size()))
+      window = tail.get();
+    else
+      tail_order.clear();
   }
   if (!window) {
     auto history = read(history_slack);
@@ -420,7 +423,10 @@ bool build_history(turn_pointer self) {
     }
     window = &ordered;
   }
-  auto conv = providers::build_conversation(st.agent.prompt, *window, st.env.budget);
+  auto conv = tail_order.empty()
+                ? providers::build_conversation(st.agent.prompt, *window, st.env.budget)
+                : providers::build_conversation(st.agent.prompt, *window, tail_order,
+                                                st.env.budget);
   tail.reset();  // the session may append again without copying
   if (!conv) {
     fail(self, conv.error().message, conv.error().code);

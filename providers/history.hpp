@@ -39,6 +39,11 @@ std::vector<protocol::message_record>
 history_for_request(std::vector<protocol::message_record> history,
                     const std::string& request_id);
 
+/// The order of `history_for_request` as indices into `history`, for a
+/// history that is shared and must not be copied (the session's tail).
+std::vector<size_t> history_order(const std::vector<protocol::message_record>& history,
+                                  const std::string& request_id);
+
 /// Builds the conversation from `history` (oldest first; the last entry is
 /// the message being answered). Assistant tool calls and `tool` results are
 /// kept as such; the window always starts at a user message, so a tool
@@ -52,5 +57,12 @@ protocol::expected<conversation>
 build_conversation(const std::string& system_prompt,
                    const std::vector<protocol::message_record>& history,
                    const history_budget& budget = {});
+
+/// The same over `history` taken in `order` (indices, as `history_order`
+/// gives them).
+protocol::expected<conversation>
+build_conversation(const std::string& system_prompt,
+                   const std::vector<protocol::message_record>& history,
+                   const std::vector<size_t>& order, const history_budget& budget);
 
 } // namespace wingman::providers

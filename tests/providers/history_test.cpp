@@ -49,6 +49,30 @@ TEST_CASE("a request's own message comes last, later questions are left out") {
   CHECK(texts(history_for_request(stored, "")) == texts(stored));
 }
 
+TEST_CASE("a shared history taken in request order builds the same conversation") {
+  std::vector<protocol::message_record> stored{
+    msg("user", "u1", "r1"),      msg("user", "u2", "r2"), msg("user", "u3", "r3"),
+    msg("assistant", "call", "r1"), msg("tool", "out", "r1"), msg("assistant", "a1", "r1")};
+  CHECK(history_order(stored, "r2") == std::vector<size_t>{0, 3, 4, 5, 1});
+  for (const char* id : {"r1", "r2", "r3", "r9"}) {
+    CAPTURE(id);
+    for (history_budget budget : {history_budget{100, 1000}, history_budget{2, 1000},
+                                  history_budget{100, 5}}) {
+      auto copied = build_conversation("sys", history_for_request(stored, id), budget);
+      auto indexed = build_conversation("sys", stored, history_order(stored, id), budget);
+      REQUIRE(copied);
+      REQUIRE(indexed);
+      REQUIRE(copied->messages.size() == indexed->messages.size());
+      for (size_t i = 0; i < copied->messages.size(); ++i) {
+        CHECK(copied->messages[i].role == indexed->messages[i].role);
+        CHECK(copied->messages[i].text == indexed->messages[i].text);
+        CHECK(copied->messages[i].result.content == indexed->messages[i].result.content);
+      }
+    }
+  }
+  CHECK(stored[1].content == "u2");  // the shared history is left as it was
+}
+
 TEST_CASE("tool call arguments count against the character budget") {
   auto call = msg("assistant", "");
   call.tool_calls.push_back({"c1", "write_file", std::string(5000, 'x')});
