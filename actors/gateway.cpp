@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -31,9 +32,13 @@ namespace {
 
 caf::actor_system_config make_caf_config(const protocol::gateway_config& c) {
   caf::actor_system_config cfg;
-  auto threads = c.worker_threads > 0
-                   ? static_cast<size_t>(c.worker_threads)
-                   : std::max<size_t>(1, std::thread::hardware_concurrency());
+  // Default: one worker per core but one. The transport's I/O thread and
+  // the storage thread each keep a core busy under load; a worker on every
+  // core made them compete (2 cores: 20 % more CPU per routed turn with two
+  // workers than with one, docs/BENCHMARKS.md item 19).
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  auto threads = c.worker_threads > 0 ? static_cast<size_t>(c.worker_threads)
+                                      : std::max<size_t>(1, cores - 1);
   cfg.set("scheduler.max-threads", threads);
   // Idle workers go from spinning to a condition variable instead of 50 µs
   // sleeps: halves lone-message latency (TOOLCHAIN.md §4), idles the CPU.

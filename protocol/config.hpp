@@ -109,7 +109,7 @@ struct gateway_config {
   /// replaced by `/api/voice`.
   std::string voice_json = "{}";
   int io_threads = 1;               ///< gateway.ioThreads.
-  int worker_threads = 0;           ///< gateway.workerThreads; 0 = number of cores.
+  int worker_threads = 0;           ///< gateway.workerThreads; 0 = cores - 1 (at least 1).
   limits_config limits;
   storage_config storage;
   tool_limits tools;                ///< gateway.tools.*
