@@ -257,8 +257,8 @@ TEST_CASE("subscribers receive every event of a session, whoever sent it") {
   f.start();
   auto a = f.connect("alice");
   auto watcher = f.connect("watch");
-  f.send(watcher, R"({"type":"session_subscribe","id":"s1","payload":{"sessionId":"agent:main:main"},"timestamp":1})");
-  CHECK(f.conn(watcher).about("s1")[0].type == "ack");
+  f.subscribe(watcher, "agent:main:main");
+  CHECK(f.conn(watcher).about("s")[0].type == "ack");
   f.request(a, "r1", "hi");
   auto seen = f.conn(watcher).events("r1");
   CHECK(seen.front() == "session-message");
@@ -279,7 +279,7 @@ TEST_CASE("a requester that is also subscribed gets each event once") {
   f.add_agent("main");
   f.start();
   auto a = f.connect("alice");
-  f.send(a, R"({"type":"session_subscribe","id":"s1","payload":{"sessionId":"agent:main:main"},"timestamp":1})");
+  f.subscribe(a, "agent:main:main");
   f.request(a, "r1", "hi");
   auto ev = f.conn(a).events("r1");
   CHECK(std::count(ev.begin(), ev.end(), "agent-start") == 1);
@@ -333,7 +333,7 @@ TEST_CASE("a client disconnect cancels nothing") {
   f.start();
   auto a = f.connect("alice");
   auto watcher = f.connect("watch");
-  f.send(watcher, R"({"type":"session_subscribe","id":"s1","payload":{"sessionId":"agent:main:main"},"timestamp":1})");
+  f.subscribe(watcher, "agent:main:main");
   f.request(a, "r1", "one");
   f.request(a, "r2", "two");
   caf::anon_send_exit(f.clients[a], caf::exit_reason::user_shutdown);
@@ -464,11 +464,8 @@ TEST_CASE("an idle session actor stops after the idle timeout and comes back") {
   f.start();
   auto c = f.connect("cli-1");
   for (int i = 0; i < 20; ++i) {  // subscribe and leave: 20 session actors
-    auto key = "agent:main:k" + std::to_string(i);
-    f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":")"
-                + key + R"("},"timestamp":1})");
-    f.send(c, R"({"type":"session_unsubscribe","id":"u","payload":{"sessionId":")"
-                + key + R"("},"timestamp":1})");
+    f.subscribe(c, "agent:main:k" + std::to_string(i));
+    f.subscribe(c, "agent:main:k" + std::to_string(i), false);
   }
   CHECK(f.metrics->active_sessions.load() == 20);
   f.advance(59'000);
@@ -484,8 +481,8 @@ TEST_CASE("the idle timeout counts from when the session last went idle") {
   f.add_agent("main");
   f.start();
   auto c = f.connect("cli-1");
-  f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":"agent:main:k"},"timestamp":1})");
-  f.send(c, R"({"type":"session_unsubscribe","id":"u","payload":{"sessionId":"agent:main:k"},"timestamp":1})");
+  f.subscribe(c, "agent:main:k");
+  f.subscribe(c, "agent:main:k", false);
   CHECK(f.metrics->active_sessions.load() == 1);
   f.advance(30'000);
   f.request(c, "r1", "busy for a moment", R"("sessionKey":"agent:main:k")");
@@ -504,7 +501,7 @@ TEST_CASE("a session with a subscriber or a queued request does not stop") {
   f.add_agent("main", slow);
   f.start();
   auto c = f.connect("cli-1");
-  f.send(c, R"({"type":"session_subscribe","id":"s","payload":{"sessionId":"agent:main:watched"},"timestamp":1})");
+  f.subscribe(c, "agent:main:watched");
   f.request(c, "r1", "long", R"("sessionKey":"agent:main:busy")");
   f.advance(90'000);
   CHECK(f.metrics->active_sessions.load() == 2);

@@ -227,6 +227,13 @@ struct actor_fixture {
     run();
   }
 
+  /// `session_subscribe` (or, with `on` false, `session_unsubscribe`) of
+  /// session `key` from client `i`.
+  void subscribe(size_t i, const std::string& key, bool on = true) {
+    send(i, std::string{R"({"type":")"} + (on ? "session_subscribe" : "session_unsubscribe")
+              + R"(","id":"s","payload":{"sessionId":")" + key + R"("},"timestamp":1})");
+  }
+
   /// `req:agent` helper: `extra` is added to the payload object.
   void request(size_t i, const std::string& id, const std::string& content,
                const std::string& extra = "") {
