@@ -32,6 +32,22 @@ inline bool word_needs_escape(uint64_t w) {
   return (hits & highs) != 0;
 }
 
+/// How many leading bytes of `s` need no escaping (8 at a time).
+inline size_t plain_prefix(const char* s, size_t n) {
+  size_t i = 0;
+  for (uint64_t w; i + 8 <= n; i += 8) {
+    std::memcpy(&w, s + i, 8);
+    if (word_needs_escape(w))
+      break;
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\')
+      break;
+  }
+  return i;
+}
+
 /// Appends `s` to `out` as JSON string contents (no quotes), escaping
 /// exactly as RapidJSON's writer does: `"`, `\\`, and U+0000–U+001F (`\\n`
 /// style where JSON has a short form, else `\\u00XX`); other bytes pass
@@ -50,22 +66,11 @@ class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
   bool String(const char* s, rapidjson::SizeType n, bool = false) {
     Prefix(rapidjson::kStringType);
     auto* buf = os_;
-    // Common case, nothing to escape: copy 8 bytes at a time.
+    // Common case, nothing to escape: one copy.
     char* p = buf->Push(size_t{n} + 2);
     *p++ = '"';
-    size_t i = 0;
-    for (uint64_t w; i + 8 <= n; i += 8) {
-      std::memcpy(&w, s + i, 8);
-      if (word_needs_escape(w))
-        break;
-      std::memcpy(p + i, &w, 8);
-    }
-    for (; i < n; ++i) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (c < 0x20 || c == '"' || c == '\\')
-        break;
-      p[i] = static_cast<char>(c);
-    }
+    size_t i = plain_prefix(s, n);
+    std::memcpy(p, s, i);
     if (i == n) {
       p[n] = '"';
       return EndValue(true);

@@ -209,6 +209,11 @@ struct raw_json {
 
   /// `s` escaped, without quotes.
   raw_json& esc(std::string_view s) {
+    auto plain = detail::plain_prefix(s.data(), s.size());
+    out.append(s.data(), plain);  // usually all of it
+    if (plain == s.size())
+      return *this;
+    s.remove_prefix(plain);
     auto at = out.size();
     out.resize(at + s.size() * 6);  // worst case: every byte \u00XX
     auto* end = detail::write_escaped(&out[at], s.data(), s.size());

@@ -933,6 +933,12 @@ TEST_CASE("encoders escape control characters and keep UTF-8 intact") {
   const auto& content =
     member(member(member(member(doc, "payload"), "chunk"), "data"), "chunk");
   CHECK(str(content, "content") == nasty);
+  // An escape after more than a word of plain bytes, in both encoders.
+  std::string mixed = std::string(19, 'a') + "\"" + std::string(9, 'b');
+  std::string want = std::string(19, 'a') + "\\\"" + std::string(9, 'b');
+  CHECK(encode_agent_stream_text(sample_ctx(), "t", "m", mixed).find(want)
+        != std::string::npos);
+  CHECK(encode_res(mixed, true, "", 1).find(want) != std::string::npos);
   auto res = parse(encode_res(nasty, true, nasty, 1));
   CHECK(str(res, "id") == nasty);
   CHECK(str(res, "payload") == nasty);
