@@ -333,8 +333,10 @@ test('stats page shows live numbers and a chart', async () => {
   assert.ok(Number(await page.locator(tid('stat-connections')).textContent()) >= 1);
   await page.waitForFunction(() => /ms$/.test(document.querySelector('[data-testid="stat-latency"]').textContent));
   await page.waitForFunction(() => /^\d+(\.\d+)?$/.test(document.querySelector('[data-testid="stat-rate"]').textContent));
-  // The chart fills in as samples arrive (one every 2 s).
-  await page.locator(`${tid('stats-chart')} polyline`).first().waitFor();
+  // The chart fills in as samples arrive (one every 2 s). 'attached', not
+  // visible: with a steady rate the line is flat, and a flat polyline has an
+  // empty bounding box, which Playwright counts as hidden.
+  await page.locator(`${tid('stats-chart')} polyline`).first().waitFor({ state: 'attached' });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="stats-chart"]').dataset.samples) >= 3);
   await shot(page, 'stats');
   await page.locator(tid('nav-chat')).click();
