@@ -40,12 +40,19 @@ struct storage_state {
     flush_scheduled = false;
     if (parked.empty())
       return;
-    if (parked.size() == 1) {  // nothing to merge
-      auto& p = parked.front();
-      p.promise.deliver(ack_of(commit(p.batch), 1, p.batch.ops.size()));
-      parked.clear();
+    if (parked.size() > 1 && commit_merged())
       return;
-    }
+    // A lone write, or a group commit that failed: one bad write must not
+    // fail the writes that merely shared its commit, so each is committed
+    // (and answered) on its own.
+    for (auto& p : parked)
+      p.promise.deliver(ack_of(commit(p.batch), 1, p.batch.ops.size()));
+    parked.clear();
+  }
+
+  /// Commits all parked writes together. On success answers them all; on
+  /// failure gives each its ops back and returns false.
+  bool commit_merged() {
     storage::write_batch all;
     size_t ops = 0;
     for (auto& p : parked)
@@ -55,24 +62,21 @@ struct storage_state {
       for (auto& op : p.batch.ops)
         all.ops.push_back(std::move(op));
     auto st = commit(all);
-    if (!st) {
-      // One bad write must not fail the writes that merely shared its
-      // commit: give each its ops back and commit them one by one.
-      log::storage()->warn("group commit failed writes={} ops={} error={}; "
-                           "committing them one by one",
-                           parked.size(), ops, st.error().message);
-      size_t at = 0;
-      for (auto& p : parked)
-        for (auto& op : p.batch.ops)
-          op = std::move(all.ops[at++]);
-      for (auto& p : parked)
-        p.promise.deliver(ack_of(commit(p.batch), 1, p.batch.ops.size()));
-    } else {
+    if (st) {
       auto ack = ack_of(st, parked.size(), ops);
       for (auto& p : parked)
         p.promise.deliver(ack);
+      parked.clear();
+      return true;
     }
-    parked.clear();
+    log::storage()->warn("group commit failed writes={} ops={} error={}; "
+                         "committing them one by one",
+                         parked.size(), ops, st.error().message);
+    size_t at = 0;
+    for (auto& p : parked)
+      for (auto& op : p.batch.ops)
+        op = std::move(all.ops[at++]);
+    return false;
   }
 
   /// Applies `batch` in one transaction, counted in the metrics.
