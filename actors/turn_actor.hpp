@@ -15,7 +15,8 @@
 namespace wingman::actors {
 
 /// Starts the echo turn for `req` with the agent's echo settings: the
-/// answer itself when `opts.delay_ms` is 0, else a spawned turn actor.
+/// answer itself when the plan has no wait between chunks (`delay_ms` of 0,
+/// or shorter than one millisecond per chunk), else a spawned turn actor.
 turn_started start_echo_turn(caf::actor_system& sys, start_turn req,
                              protocol::echo_options opts);
 
